@@ -1,0 +1,95 @@
+"""Accuracy against length, and the score of Delétang et al.
+
+For each test length ℓ: the per-token accuracy on the scored positions of each sequence, averaged
+over the sequences. The *score* is the mean of that accuracy over the lengths beyond training
+(ℓ > ``train_max``); a task counts as solved when the score is at least 0.9.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import pandas as pd
+import torch
+
+from .errors import check
+from .models import SequenceModel
+from .runtime import get_device
+from .tasks import Batch, Layout
+from .tasks.layouts import Tagging
+
+SOLVED = 0.9
+ATTENTION_BUDGET = 2**24
+"""Rough cap on B·T² per forward pass, so long test sequences are split into small batches."""
+
+
+@dataclass
+class Evaluation:
+    table: pd.DataFrame  # columns: length, accuracy
+    train_max: int
+
+    @property
+    def score(self) -> float:
+        """Mean accuracy over lengths beyond training (Delétang et al.'s score)."""
+        beyond = self.table[self.table.length > self.train_max]
+        return float(beyond.accuracy.mean()) if len(beyond) else float("nan")
+
+    @property
+    def in_distribution(self) -> float:
+        """Mean accuracy over the training lengths that were tested."""
+        inside = self.table[self.table.length <= self.train_max]
+        return float(inside.accuracy.mean()) if len(inside) else float("nan")
+
+
+def sequence_accuracy(logits: torch.Tensor, batch: Batch) -> torch.Tensor:
+    """Per sequence: the fraction of its scored positions predicted right (shape B)."""
+    scored = batch.scored
+    correct = ((logits.argmax(-1) == batch.targets) & scored).sum(1)
+    return correct / scored.sum(1).clamp(min=1)
+
+
+@torch.no_grad()
+def _accuracy_at(model, layout, length, n, generator, device) -> float:
+    batch = layout.batch(n, length, generator)
+    chunk = max(1, min(n, ATTENTION_BUDGET // batch.tokens.shape[1] ** 2))
+    scores = [
+        sequence_accuracy(model(part.tokens), part)
+        for part in (Batch(t, y).to(device) for t, y in zip(batch.tokens.split(chunk), batch.targets.split(chunk)))
+    ]
+    return float(torch.cat(scores).mean())
+
+
+@torch.no_grad()
+def _tagging_accuracies(model, layout, lengths, n, generator, device) -> list[float]:
+    """Causal model on the tagging layout: one pass at the longest length scores every prefix."""
+    batch = layout.batch(n, max(lengths), generator)
+    chunk = max(1, min(n, ATTENTION_BUDGET // batch.tokens.shape[1] ** 2))
+    correct = torch.cat([
+        (model(t.to(device)).argmax(-1).cpu() == y)
+        for t, y in zip(batch.tokens.split(chunk), batch.targets.split(chunk))
+    ]).float().mean(0)
+    return [float(correct[length - 1]) for length in lengths]
+
+
+def evaluate(
+    model: SequenceModel,
+    layout: Layout,
+    lengths: Iterable[int],
+    *,
+    train_max: int = 40,
+    batch_size: int = 128,
+    seed: int = 10_000,
+    device: torch.device | str | None = None,
+) -> Evaluation:
+    """Accuracy of ``model`` at each length in ``lengths`` on fresh data drawn with ``seed``."""
+    lengths = sorted(set(int(n) for n in lengths))
+    check(len(lengths) > 0 and lengths[0] >= 1, f"test lengths must be positive integers, got {lengths[:5]}")
+    device = get_device() if device is None else torch.device(device)
+    model.to(device).eval()
+    generator = torch.Generator().manual_seed(seed)
+    if isinstance(layout, Tagging) and model.causal:
+        accuracies = _tagging_accuracies(model, layout, lengths, batch_size, generator, device)
+    else:
+        accuracies = [_accuracy_at(model, layout, n, batch_size, generator, device) for n in lengths]
+    return Evaluation(pd.DataFrame({"length": lengths, "accuracy": accuracies}), train_max)

@@ -1,0 +1,62 @@
+"""The model zoo: ``models.build(name, layout, **config)``; ``models.names()`` lists the names."""
+
+from __future__ import annotations
+
+import inspect
+from functools import partial
+
+import torch
+
+from ..errors import ConfigError, Registry, check
+from ..tasks import Layout
+from .base import SequenceModel
+from .rnn import RecurrentNet
+from .transformer import Transformer
+
+MODELS: Registry = Registry("model")
+MODELS.register("rnn")(partial(RecurrentNet, cell="rnn"))
+MODELS.register("gru")(partial(RecurrentNet, cell="gru"))
+MODELS.register("lstm")(partial(RecurrentNet, cell="lstm"))
+MODELS.register("transformer")(Transformer)
+
+
+def options(name: str) -> dict[str, object]:
+    """The settings a model accepts, with their defaults."""
+    factory = MODELS[name]
+    fixed = factory.keywords if isinstance(factory, partial) else {}
+    signature = inspect.signature(factory.func if isinstance(factory, partial) else factory)
+    return {
+        p.name: p.default
+        for p in signature.parameters.values()
+        if p.kind is p.KEYWORD_ONLY and p.name not in fixed
+    }
+
+
+def build(name: str, layout: Layout, *, seed: int | None = None, **config) -> SequenceModel:
+    """Build model ``name`` sized for ``layout``'s vocabularies; ``seed`` fixes the initial weights.
+
+    A model that can be either causal or not (the Transformer) is made causal exactly when the
+    layout scores every prefix, unless ``causal`` is given.
+    """
+    allowed = options(name)
+    unknown = sorted(set(config) - set(allowed))
+    if unknown:
+        raise ConfigError(f"model {name!r} has no setting {unknown}; allowed: {sorted(allowed)}")
+    if "causal" in allowed and "causal" not in config:
+        config["causal"] = layout.causal_only
+    if seed is not None:
+        torch.manual_seed(seed)
+    model = MODELS[name](layout.in_vocab, layout.out_vocab, **config)
+    check(
+        model.causal or not layout.causal_only,
+        f"layout {layout.name!r} scores every prefix and needs a causal model; "
+        f"{name!r} was built with causal=False",
+    )
+    return model
+
+
+def names() -> list[str]:
+    return MODELS.names()
+
+
+__all__ = ["MODELS", "SequenceModel", "build", "names", "options"]

@@ -1,0 +1,40 @@
+"""What every sequence model in the zoo promises."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+
+class SequenceModel(nn.Module):
+    """Token ids B × T in, logits B × T × V_out out (one prediction per position).
+
+    ``causal`` says whether the output at position t depends on tokens ≤ t only; layouts that score
+    every prefix (tagging, language modelling) require it.
+
+    Causal models also run one token at a time: ``state = initial_state(B, device)``, then
+    ``logits, state = step(token, state)`` for each column of tokens. The default below keeps the
+    tokens read so far as its state and re-reads them every step (correct for any causal model, and
+    slow); models with a real recurrent state or a KV cache override both methods, and stepping
+    through a sequence must give the same logits as ``forward``.
+    """
+
+    causal: bool = True
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def initial_state(self, batch_size: int, device: torch.device | str = "cpu") -> Any:
+        return torch.zeros(batch_size, 0, dtype=torch.long, device=device)
+
+    def step(self, token: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
+        """Read one token per sequence (shape B); return its logits (B × V_out) and the new state."""
+        if not self.causal:
+            raise ValueError(f"{type(self).__name__} was built with causal=False and cannot step")
+        prefix = torch.cat([state, token[:, None]], 1)
+        return self.forward(prefix)[:, -1], prefix
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())

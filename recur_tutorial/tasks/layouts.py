@@ -1,0 +1,118 @@
+"""How a task's (x, y) pairs become model inputs and scored targets.
+
+Every layout produces a :class:`Batch`: ``tokens`` (B × T) that the model reads, and ``targets``
+(B × T) holding the output id to predict at each position, or ``IGNORE`` where nothing is scored.
+Models return logits at every position; the loss and the accuracy read only the scored ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from ..errors import Registry, check
+from .base import END, Task
+
+IGNORE = -100
+
+
+@dataclass
+class Batch:
+    tokens: torch.Tensor
+    targets: torch.Tensor
+
+    @property
+    def scored(self) -> torch.Tensor:
+        return self.targets != IGNORE
+
+    def to(self, device: torch.device | str) -> "Batch":
+        return Batch(self.tokens.to(device), self.targets.to(device))
+
+
+def mask_after_end(task: Task, y: torch.Tensor) -> torch.Tensor:
+    """Replace output ids after the first end marker by ``IGNORE`` (the marker itself is scored)."""
+    if END not in task.output_alphabet:
+        return y
+    is_end = y == task.output_alphabet.index(END)
+    seen_before = (torch.cumsum(is_end.long(), 1) - is_end.long()) > 0
+    return y.masked_fill(seen_before, IGNORE)
+
+
+class Layout:
+    """Base class: subclasses define the vocabularies and ``batch``."""
+
+    name: str
+    causal_only = False
+
+    def __init__(self, task: Task) -> None:
+        self.task = task
+
+    @property
+    def in_vocab(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def out_vocab(self) -> int:
+        return len(self.task.output_alphabet)
+
+    def batch(self, batch_size: int, length: int, generator: torch.Generator) -> Batch:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<layout {self.name} for {self.task.name}>"
+
+
+LAYOUTS: Registry[type] = Registry("layout")
+
+
+@LAYOUTS.register("read_then_write")
+class ReadThenWrite(Layout):
+    """Delétang et al.'s layout: x, then |y| blank tokens; the outputs at the blanks are scored."""
+
+    name = "read_then_write"
+
+    @property
+    def blank(self) -> int:
+        return len(self.task.input_alphabet)
+
+    @property
+    def in_vocab(self) -> int:
+        return len(self.task.input_alphabet) + 1
+
+    def batch(self, batch_size, length, generator):
+        x, y = self.task.generate(batch_size, length, generator)
+        blanks = torch.full_like(y, self.blank)
+        unscored = torch.full_like(x, IGNORE)
+        return Batch(torch.cat([x, blanks], 1), torch.cat([unscored, mask_after_end(self.task, y)], 1))
+
+
+@LAYOUTS.register("tagging")
+class Tagging(Layout):
+    """Prefix-labelled layout: at every position t the answer for x[:t+1].
+
+    For a causal model one sequence of length T trains and tests every length 1..T at once.
+    """
+
+    name = "tagging"
+    causal_only = True
+
+    def __init__(self, task: Task) -> None:
+        super().__init__(task)
+        check(
+            task.has_prefix_labels,
+            f"task {task.name!r} has no per-prefix labels; use the read_then_write layout",
+        )
+
+    @property
+    def in_vocab(self) -> int:
+        return len(self.task.input_alphabet)
+
+    def batch(self, batch_size, length, generator):
+        x, _ = self.task.generate(batch_size, length, generator)
+        return Batch(x, self.task.prefix_labels(x))
+
+
+def get_layout(name: str, task: Task) -> Layout:
+    """The layout called ``name`` for ``task``."""
+    return LAYOUTS[name](task)
