@@ -1,0 +1,113 @@
+"""A grid of (task, model, seed) runs: train, evaluate, store; restartable.
+
+Every finished run is stored at once in a JSON file (atomically), keyed by its full settings, so a
+grid that is interrupted and started again skips the runs it has and a changed setting is a new run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from .. import models, tasks
+from ..evaluation import evaluate
+from ..results import read_json, write_json
+from ..training import Curriculum, train
+
+
+@dataclass(frozen=True)
+class Run:
+    """One training run and its evaluation. ``label`` names the model in tables (default: model)."""
+
+    task: str
+    model: str
+    seed: int = 0
+    layout: str = "read_then_write"
+    steps: int = 1000
+    batch_size: int = 128
+    lr: float = 1e-3
+    train_lengths: tuple[int, int] = (1, 40)
+    test_lengths: tuple[int, ...] = tuple(range(1, 201))
+    task_options: dict = field(default_factory=dict)
+    model_config: dict = field(default_factory=dict)
+    train_options: dict = field(default_factory=dict)
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or self.model
+
+    @property
+    def key(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    def execute(self, device=None) -> dict:
+        """Train and evaluate; return a JSON-ready record."""
+        task = tasks.get(self.task, **self.task_options)
+        layout = tasks.get_layout(self.layout, task)
+        model = models.build(self.model, layout, seed=self.seed, **self.model_config)
+        low, high = self.train_lengths
+        started = time.perf_counter()
+        history = train(
+            model, layout, steps=self.steps, batch_size=self.batch_size, lr=self.lr,
+            curriculum=Curriculum(low, high), seed=self.seed, device=device, progress=False,
+            **self.train_options,
+        )
+        train_seconds = time.perf_counter() - started
+        result = evaluate(model, layout, self.test_lengths, train_max=high, device=device)
+        return {
+            "run": asdict(self),
+            "lengths": result.table.length.tolist(),
+            "accuracy": result.table.accuracy.tolist(),
+            "score": result.score,
+            "in_distribution": result.in_distribution,
+            "final_train_loss": float(history.loss.tail(5).mean()),
+            "train_seconds": train_seconds,
+            "parameters": model.num_parameters(),
+        }
+
+
+def run_grid(runs: Iterable[Run], path: str | Path, *, device=None, progress: bool = True) -> pd.DataFrame:
+    """Run every run not yet stored in ``path``; return the per-length table of all of them.
+
+    Columns: task, model (the run's name), seed, length, accuracy.
+    """
+    runs = list(runs)
+    stored = read_json(path, default={})
+    todo = [run for run in runs if run.key not in stored]
+    for run in tqdm(todo, desc="runs", disable=not progress or not todo):
+        stored[run.key] = run.execute(device)
+        write_json(path, stored)
+    return per_length_table([stored[run.key] for run in runs], runs)
+
+
+def per_length_table(records: list[dict], runs: list[Run]) -> pd.DataFrame:
+    frames = [
+        pd.DataFrame({"task": run.task, "model": run.name, "seed": run.seed,
+                      "length": record["lengths"], "accuracy": record["accuracy"],
+                      "beyond_training": [n > run.train_lengths[1] for n in record["lengths"]]})
+        for record, run in zip(records, runs)
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def summarise(table: pd.DataFrame) -> pd.DataFrame:
+    """Per task and model: score of every seed (mean accuracy beyond training), best and mean seed,
+    and the in-distribution accuracy of the best seed."""
+    per_seed = (
+        table.groupby(["task", "model", "seed", "beyond_training"]).accuracy.mean().unstack("beyond_training")
+        .rename(columns={True: "score", False: "in_distribution"}).reset_index()
+    )
+    best = per_seed.loc[per_seed.groupby(["task", "model"]).score.idxmax()].set_index(["task", "model"])
+    return pd.DataFrame({
+        "best": best.score,
+        "mean": per_seed.groupby(["task", "model"]).score.mean(),
+        "in_distribution": best.in_distribution,
+        "seeds": per_seed.groupby(["task", "model"]).seed.count(),
+    }).reset_index()
