@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import arithmetic, binary, regular, strings  # noqa: F401 - importing registers the tasks
+from . import arithmetic, binary, counting, groups, regular, stack, strings  # noqa: F401 - importing registers the tasks
 from .base import END, LEVELS, Task
 from .layouts import IGNORE, LAYOUTS, Batch, Layout, get_layout
 from .registry import TASKS

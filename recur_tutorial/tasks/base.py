@@ -125,3 +125,13 @@ def uniform_below(high: torch.Tensor, generator: torch.Generator) -> torch.Tenso
 def raised_to_multiple(length: int, k: int) -> int:
     """The smallest multiple of ``k`` that is at least ``length``."""
     return length + (-length) % k
+
+
+def substitute_one(x: torch.Tensor, rows: torch.Tensor, n: int, generator: torch.Generator) -> torch.Tensor:
+    """A copy of ``x`` where, in each row flagged by ``rows``, one uniform position holds another
+    of the ``n`` symbols (uniform among the other n − 1)."""
+    batch_size, length = x.shape
+    position = torch.randint(0, length, (batch_size, 1), generator=generator)
+    shift = torch.randint(1, n, (batch_size, 1), generator=generator)
+    changed = (x.gather(1, position) + shift) % n
+    return torch.where(rows[:, None], x.scatter(1, position, changed), x)
