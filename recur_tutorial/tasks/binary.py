@@ -65,15 +65,21 @@ class TwoNumbers(Task):
         return self.input_length(length)
 
     def operands(self, batch_size, length, generator):
-        """x (B × L) and the bits of a and b (B × (L−2) each, zero past each number's end)."""
+        """x (B × L) and the bits of a and b (see :meth:`split`)."""
         size = self.input_length(length)
         x = uniform_symbols(batch_size, size, 2, generator)
-        split = 1 + uniform_below(torch.full((batch_size, 1), size - 2), generator)
-        x.scatter_(1, split, 2)
+        x.scatter_(1, 1 + uniform_below(torch.full((batch_size, 1), size - 2), generator), 2)
+        return (x, *self.split(x))
+
+    @staticmethod
+    def split(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The bits of a and b in inputs x (B × L), as B × (L − 2), zero past each number's end."""
+        size = x.shape[1]
+        operator = (x == 2).long().argmax(1, keepdim=True)
         position = torch.arange(size - 2)
-        a = x[:, :-2] * (position < split)
-        b = x.gather(1, (split + 1 + position).clamp(max=size - 1)) * (position < size - 1 - split)
-        return x, a, b
+        a = x[:, :-2] * (position < operator)
+        b = x.gather(1, (operator + 1 + position).clamp(max=size - 1)) * (position < size - 1 - operator)
+        return a, b
 
     def combine(self, a: int, b: int) -> int:
         raise NotImplementedError
