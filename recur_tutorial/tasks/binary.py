@@ -28,8 +28,8 @@ def to_bits(value: int) -> str:
 
 
 def propagate_carries(columns: torch.Tensor, width: int) -> torch.Tensor:
-    """Bits (B × width) of Σ_k columns[:, k]·2^k, for non-negative integer column sums."""
-    columns = F.pad(columns, (0, max(0, width - columns.shape[1])))
+    """Bits (B × width) of Σ_k columns[:, k]·2^k, for non-negative integer column sums
+    (the columns past ``width`` must be zero, at least ``width`` of them given)."""
     bits, carry = torch.empty(columns.shape[0], width, dtype=torch.long), torch.zeros(columns.shape[0], dtype=torch.long)
     for k in range(width):
         total = columns[:, k] + carry
@@ -100,7 +100,7 @@ class BinaryAddition(TwoNumbers):
     def _generate(self, batch_size, length, generator):
         x, a, b = self.operands(batch_size, length, generator)
         width = x.shape[1]
-        return x, shortest_with_end(propagate_carries(a + b, width))
+        return x, shortest_with_end(propagate_carries(F.pad(a + b, (0, 2)), width))
 
     def combine(self, a, b):
         return a + b
@@ -108,7 +108,11 @@ class BinaryAddition(TwoNumbers):
 
 @register
 class BinaryMultiplication(TwoNumbers):
-    """y = a · b: column sums s_k = Σ_{i+j=k} a_i b_j (a convolution per sample), then the carries."""
+    """y = a · b: column sums s_k = Σ_{i+j=k} a_i b_j, then the carries.
+
+    The column sums are a convolution, taken through NumPy's FFT in float64 (exact after rounding:
+    every sum is an integer below ℓ, far inside float64's precision).
+    """
 
     name = "binary_multiplication"
     input_alphabet = "01*"
@@ -116,10 +120,10 @@ class BinaryMultiplication(TwoNumbers):
 
     def _generate(self, batch_size, length, generator):
         x, a, b = self.operands(batch_size, length, generator)
-        n = a.shape[1]
-        columns = F.conv1d(a.double()[None], b.double().flip(1)[:, None], padding=n - 1, groups=batch_size)
         width = x.shape[1]
-        return x, shortest_with_end(propagate_carries(columns[0].round().long(), width))
+        spectrum = np.fft.rfft(a.numpy(), 2 * width) * np.fft.rfft(b.numpy(), 2 * width)
+        columns = torch.from_numpy(np.fft.irfft(spectrum, 2 * width).round().astype(np.int64))
+        return x, shortest_with_end(propagate_carries(columns, width))
 
     def combine(self, a, b):
         return a * b
