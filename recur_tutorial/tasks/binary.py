@@ -81,7 +81,16 @@ class TwoNumbers(Task):
         b = x.gather(1, (operator + 1 + position).clamp(max=size - 1)) * (position < size - 1 - operator)
         return a, b
 
+    def _generate(self, batch_size, length, generator):
+        x, a, b = self.operands(batch_size, length, generator)
+        return x, shortest_with_end(propagate_carries(self.columns(a, b), x.shape[1]))
+
+    def columns(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """Column sums s (B × at least L) with a ∘ b = Σ_k s_k 2^k, from the operand bits (B × (L − 2))."""
+        raise NotImplementedError
+
     def combine(self, a: int, b: int) -> int:
+        """The reference: the result on Python integers."""
         raise NotImplementedError
 
     def solve(self, x):
@@ -97,10 +106,8 @@ class BinaryAddition(TwoNumbers):
     input_alphabet = "01+"
     operator = "+"
 
-    def _generate(self, batch_size, length, generator):
-        x, a, b = self.operands(batch_size, length, generator)
-        width = x.shape[1]
-        return x, shortest_with_end(propagate_carries(F.pad(a + b, (0, 2)), width))
+    def columns(self, a, b):
+        return F.pad(a + b, (0, 2))
 
     def combine(self, a, b):
         return a + b
@@ -118,12 +125,10 @@ class BinaryMultiplication(TwoNumbers):
     input_alphabet = "01*"
     operator = "*"
 
-    def _generate(self, batch_size, length, generator):
-        x, a, b = self.operands(batch_size, length, generator)
-        width = x.shape[1]
-        spectrum = np.fft.rfft(a.numpy(), 2 * width) * np.fft.rfft(b.numpy(), 2 * width)
-        columns = torch.from_numpy(np.fft.irfft(spectrum, 2 * width).round().astype(np.int64))
-        return x, shortest_with_end(propagate_carries(columns, width))
+    def columns(self, a, b):
+        size = 2 * a.shape[1] + 4
+        spectrum = np.fft.rfft(a.numpy(), size) * np.fft.rfft(b.numpy(), size)
+        return torch.from_numpy(np.fft.irfft(spectrum, size).round().astype(np.int64))
 
     def combine(self, a, b):
         return a * b

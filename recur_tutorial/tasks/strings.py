@@ -8,21 +8,31 @@ from .base import Task, raised_to_multiple, uniform_symbols
 from .registry import register
 
 
-@register
-class ReverseString(Task):
-    """y = x_ℓ … x_2 x_1. Deterministic context-free: push every symbol, then pop."""
+class Rearrangement(Task):
+    """Base: ℓ uniform input symbols; the output is the same symbols in another order."""
 
-    name = "reverse_string"
-    level = "DCF"
-    input_alphabet = "01"
-    output_alphabet = "01"
+    input_alphabet = output_alphabet = "01"
 
     def output_length(self, length):
         return length
 
     def _generate(self, batch_size, length, generator):
-        x = uniform_symbols(batch_size, length, 2, generator)
-        return x, torch.flip(x, [1])
+        x = uniform_symbols(batch_size, length, len(self.input_alphabet), generator)
+        return x, self.rearrange(x)
+
+    def rearrange(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+
+@register
+class ReverseString(Rearrangement):
+    """y = x_ℓ … x_2 x_1. Deterministic context-free: push every symbol, then pop."""
+
+    name = "reverse_string"
+    level = "DCF"
+
+    def rearrange(self, x):
+        return torch.flip(x, [1])
 
     def solve(self, x):
         return x[::-1]
@@ -78,40 +88,29 @@ class MissingDuplicate(Task):
 
 
 @register
-class OddsFirst(Task):
+class OddsFirst(Rearrangement):
     """y = x_1 x_3 x_5 … followed by x_2 x_4 … (the paper's order: odd positions, then even)."""
 
     name = "odds_first"
     level = "CS"
-    input_alphabet = "01"
-    output_alphabet = "01"
 
-    def output_length(self, length):
-        return length
-
-    def _generate(self, batch_size, length, generator):
-        x = uniform_symbols(batch_size, length, 2, generator)
-        return x, torch.cat([x[:, 0::2], x[:, 1::2]], 1)
+    def rearrange(self, x):
+        return torch.cat([x[:, 0::2], x[:, 1::2]], 1)
 
     def solve(self, x):
         return x[0::2] + x[1::2]
 
 
 @register
-class BucketSort(Task):
+class BucketSort(Rearrangement):
     """y = the input symbols 0..4 sorted in ascending order (a counting sort)."""
 
     name = "bucket_sort"
     level = "CS"
-    input_alphabet = "01234"
-    output_alphabet = "01234"
+    input_alphabet = output_alphabet = "01234"
 
-    def output_length(self, length):
-        return length
-
-    def _generate(self, batch_size, length, generator):
-        x = uniform_symbols(batch_size, length, 5, generator)
-        return x, torch.sort(x, 1).values
+    def rearrange(self, x):
+        return torch.sort(x, 1).values
 
     def solve(self, x):
         return "".join(sorted(x))
