@@ -16,6 +16,8 @@ trace can be written x₁ s₁ x₂ s₂ …). Kinds:
   the state (the whole stack) is not written.
 
 Other tasks have no trace; asking for one raises a :class:`ConfigError` that says which exist.
+Among them aⁿbⁿ and aⁿbⁿcⁿ: their states hold unbounded counts, so a one-token-per-state trace
+would need a vocabulary that grows with the test length.
 """
 
 from __future__ import annotations
@@ -67,13 +69,32 @@ def mismatch(position: int, written: str, expected: str) -> ValueError:
     return ValueError(f"trace token {position} is {written!r}; the solver's is {expected!r}")
 
 
-class AutomatonTrace(Trace):
-    """s_t = view(state_t) for the automaton's states; ``view`` is the identity for a full trace."""
+class Replayed(Trace):
+    """A trace that writes view(state_t) for the states of a plain-Python automaton, and is
+    replayed by running that automaton (``view`` is the identity for a full trace)."""
 
-    def __init__(self, task: Task, automaton: Automaton, kind: str = "full",
+    def __init__(self, task: Task, automaton: Automaton, kind: str,
                  view: Callable[[object], object] = lambda state: state) -> None:
         super().__init__(task)
         self.automaton, self.kind, self.view = automaton, kind, view
+
+    def replay(self, x, trace):
+        states = self.automaton.run(self.task.symbols(x))
+        if len(trace) != len(states):
+            raise ValueError(f"the trace has {len(trace)} tokens; the input has {len(states)} symbols")
+        for position, (state, written) in enumerate(zip(states, trace)):
+            expected = self.automaton.name(self.view(state))
+            if written != expected:
+                raise mismatch(position, written, expected)
+        return self.automaton.answer(states[-1])
+
+
+class AutomatonTrace(Replayed):
+    """The trace of a finite automaton, computed by one step-table look-up per position."""
+
+    def __init__(self, task: Task, automaton: Automaton, kind: str = "full",
+                 view: Callable[[object], object] = lambda state: state) -> None:
+        super().__init__(task, automaton, kind, view)
         states, self.table = automaton.tables(task.input_alphabet)
         names = [automaton.name(view(s)) for s in states]
         written = sorted(set(self.table.flatten().tolist()))  # states reached after a symbol
@@ -88,18 +109,8 @@ class AutomatonTrace(Trace):
             states.append(state)
         return self.token_of[torch.from_numpy(np.stack(states, 1))]
 
-    def replay(self, x, trace):
-        states = self.automaton.run(self.task.symbols(x))
-        if len(trace) != len(states):
-            raise ValueError(f"the trace has {len(trace)} tokens; the input has {len(states)} symbols")
-        for position, (state, written) in enumerate(zip(states, trace)):
-            expected = self.automaton.name(self.view(state))
-            if written != expected:
-                raise mismatch(position, written, expected)
-        return self.automaton.answer(states[-1])
 
-
-class StackTrace(AutomatonTrace):
+class StackTrace(Replayed):
     """Scratchpad of the stack tasks: the top after each symbol; ``compute`` runs a batched stack.
 
     ``pushed[symbol]`` is the value a symbol pushes (−1: it pops); ``expects[symbol]`` the value a
@@ -108,8 +119,7 @@ class StackTrace(AutomatonTrace):
     """
 
     def __init__(self, task: Task, automaton: Automaton, values: str, pushed, expects) -> None:
-        Trace.__init__(self, task)
-        self.automaton, self.kind, self.view = automaton, "scratchpad", lambda state: state
+        super().__init__(task, automaton, "scratchpad")
         self.tokens = tuple(values) + ("_", "!")
         self.pushed, self.expects = torch.tensor(pushed), torch.tensor(expects)
 
