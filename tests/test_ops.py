@@ -116,6 +116,7 @@ def parity_inputs(bits: torch.Tensor, flip: float, keep: float, drive_one: float
 
 def test_hand_set_diagonal_rnn_computes_parity_at_length_10000():
     bits = torch.randint(0, 2, (4, 10_000), generator=torch.Generator().manual_seed(0))
+    parity = bits.cumsum(1) % 2
     # from h_0 = 0 the state is h_t = parity of x_1..x_t ∈ {0, 1}, exactly (±1 and 0 are exact floats)
     a, b = parity_inputs(bits, flip=-1.0, keep=1.0, drive_one=1.0, drive_zero=0.0)
     for mode in ops.MODES:
