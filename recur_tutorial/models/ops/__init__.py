@@ -15,8 +15,9 @@ from .retention import retention
 from .rwkv4 import rwkv4_wkv
 from .selective_scan import selective_scan
 from ._common import MODES
+from .examples import EXAMPLES, example
 
 __all__ = [
-    "MODES", "decay_attention", "delta_rule", "diagonal_linear_rnn", "gated_linear_attention",
-    "linear_attention", "retention", "rwkv4_wkv", "selective_scan",
+    "EXAMPLES", "MODES", "decay_attention", "delta_rule", "diagonal_linear_rnn", "gated_linear_attention",
+    "example", "linear_attention", "retention", "rwkv4_wkv", "selective_scan",
 ]
