@@ -38,8 +38,9 @@ class MemoryRNN(SequenceModel):
         self.head = nn.Linear(hidden, out_vocab)
 
     def initial_state(self, batch_size, device="cpu"):
-        return (torch.zeros(batch_size, self.cell.hidden_size, device=device),
-                torch.zeros(batch_size, self.memory_size, self.cell_size, device=device))
+        like = {"device": device, "dtype": self.head.weight.dtype}
+        return (torch.zeros(batch_size, self.cell.hidden_size, **like),
+                torch.zeros(batch_size, self.memory_size, self.cell_size, **like))
 
     def step(self, token, state):
         h, memory = state
