@@ -20,7 +20,7 @@ import torch
 from ._common import check_mode, chunked, result, unchunked
 
 
-def delta_rule(q, k, v, beta, *, initial_state=None, return_state=False, mode="chunked", chunk_size=16):
+def delta_rule(q, k, v, beta, *, initial_state=None, return_state=False, mode="chunked", chunk_size=32):
     """q, k: B × H × T × K (k unit-norm); v: B × H × T × V; beta: B × H × T → y: B × H × T × V.
 
     The state is S: B × H × K × V.
