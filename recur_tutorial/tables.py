@@ -15,3 +15,9 @@ def task_examples(names, length: int = 8, per_task: int = 2, seed: int = 0) -> p
         for x, y in task.samples(per_task, length, seed):
             rows.append({"task": name, "level": task.level, "input x": x, "output y": y})
     return pd.DataFrame(rows)
+
+
+def chance_level(name: str) -> float:
+    """Accuracy of uniform guessing over a task's output symbols (the end marker aside)."""
+    symbols = set(tasks.get(name).output_alphabet) - {tasks.END}
+    return 1 / len(symbols)

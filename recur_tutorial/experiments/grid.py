@@ -33,6 +33,7 @@ class Run:
     batch_size: int = 128
     lr: float = 1e-3
     train_lengths: tuple[int, int] = (1, 40)
+    curriculum: str = "uniform"
     test_lengths: tuple[int, ...] = tuple(range(1, 201))
     task_options: dict = field(default_factory=dict)
     model_config: dict = field(default_factory=dict)
@@ -56,7 +57,7 @@ class Run:
         started = time.perf_counter()
         history = train(
             model, layout, steps=self.steps, batch_size=self.batch_size, lr=self.lr,
-            curriculum=Curriculum(low, high), seed=self.seed, device=device, progress=False,
+            curriculum=Curriculum(low, high, self.curriculum), seed=self.seed, device=device, progress=False,
             **self.train_options,
         )
         train_seconds = time.perf_counter() - started
@@ -98,8 +99,8 @@ def per_length_table(records: list[dict], runs: list[Run]) -> pd.DataFrame:
 
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:
-    """Per task and model: score of every seed (mean accuracy beyond training), best and mean seed,
-    and the in-distribution accuracy of the best seed."""
+    """Per task and model: the best, mean and worst score over seeds (a seed's score is its mean
+    accuracy beyond training) and the in-distribution accuracy of the best seed."""
     per_seed = (
         table.groupby(["task", "model", "seed", "beyond_training"]).accuracy.mean().unstack("beyond_training")
         .rename(columns={True: "score", False: "in_distribution"}).reset_index()
@@ -108,6 +109,7 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "best": best.score,
         "mean": per_seed.groupby(["task", "model"]).score.mean(),
+        "worst": per_seed.groupby(["task", "model"]).score.min(),
         "in_distribution": best.in_distribution,
         "seeds": per_seed.groupby(["task", "model"]).seed.count(),
     }).reset_index()
