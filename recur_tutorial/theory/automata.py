@@ -30,7 +30,7 @@ class DFA:
     """A DFA with states 0..|Q|−1. ``state_names`` are for people (figures, traces, widgets)."""
 
     name: str
-    alphabet: str
+    alphabet: str  # or a tuple of symbol names (a group's elements)
     table: np.ndarray  # |Q| × |Σ|, table[q, a] = δ(q, a)
     start: int
     outputs: Sequence[str]  # out(q), one symbol per state
@@ -185,6 +185,15 @@ def modular_arithmetic(modulus: int = 5) -> DFA:
         frontier = [q for q in frontier if q not in states]
         states += frontier
     return from_function("modular_arithmetic", alphabet, states, "start", step, output)
+
+
+def from_group_table(name: str, names: Sequence[str], table) -> DFA:
+    """The DFA of a group's word problem: the states are the group elements, δ(g, h) = g·h, the start
+    state the identity; ``table[i, j]`` is the index of element i times element j."""
+    table = np.asarray(table, dtype=np.int64)
+    identity = [e for e in range(len(table)) if (table[e] == np.arange(len(table))).all()]
+    check(len(identity) == 1, f"{name}: the table has no identity element")
+    return DFA(name, tuple(names), table, identity[0], list(names), list(names))
 
 
 def get(name: str, **options) -> DFA:
