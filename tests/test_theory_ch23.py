@@ -9,7 +9,7 @@ from recur_tutorial.errors import ConfigError
 from recur_tutorial.exercises import ch2, ch3
 from recur_tutorial.theory import automata, dfa_rnn, dfa_transformer, fibonacci
 
-TASK_DFAS = ["parity_check", "cycle_navigation", "even_pairs", "modular_arithmetic"]
+TASK_DFAS = ["parity_check", "cycle_navigation", "even_pairs", "modular_arithmetic", "modular_counter"]
 
 
 @pytest.mark.parametrize("name", TASK_DFAS)
@@ -25,7 +25,7 @@ def test_dfa_agrees_with_task_solver(name):
 
 
 def test_modular_counter_dfa():
-    dfa = automata.get("modular_counter", m=4)
+    dfa = automata.get("modular_counter", modulus=4)
     assert dfa.answer("aabaaba") == str(5 % 4)
     assert dfa.trace("aab") == [1, 2, 2]
 
@@ -33,6 +33,8 @@ def test_modular_counter_dfa():
 def test_unknown_automaton_lists_names():
     with pytest.raises(ConfigError, match="parity_check"):
         automata.get("nope")
+    with pytest.raises(ConfigError, match="no finite automaton"):
+        automata.get("reverse_string")
 
 
 def test_bad_table_is_refused():
@@ -40,10 +42,12 @@ def test_bad_table_is_refused():
         automata.DFA("bad", "01", [[0, 2], [1, 0]], 0, ["0", "1"])
 
 
-def test_group_dfa_identity_start():
-    table = np.array([[(i + j) % 3 for j in range(3)] for i in range(3)])
-    dfa = automata.from_group_table("Z3", ("0", "1", "2"), table)
-    assert dfa.start == 0 and dfa.answer(("1", "2", "2")) == "2"
+def test_word_problem_dfa_is_the_group():
+    task = tasks.get("word_problem", group="S3")
+    dfa = automata.get("word_problem", group="S3")
+    x, y = task.generate(16, 12, torch.Generator().manual_seed(0))
+    states = dfa.run(x.numpy())
+    assert [dfa.outputs[q] for q in states[:, -1]] == [task.output_alphabet[i] for i in y[:, 0]]
 
 
 def test_fibonacci_windows():

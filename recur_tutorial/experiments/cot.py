@@ -1,124 +1,32 @@
 """Chapter 3: chain of thought as approximated recurrence.
 
-A causal decoder Transformer is trained by next-token prediction on the interleaved full-state
-trace ``BOS x₁ s₁ x₂ s₂ … x_n s_n`` (s_t the state of the task's automaton after x_t, so every trace
-token is a constant-depth function of the token before it and the current input), and compared with
-the same model trained to answer directly (``BOS x₁ … x_n``, the answer read at x_n). At test time the
-chain-of-thought model writes its own trace: the true inputs are fed, its greedy s_t is fed back.
-
-The trace tokens come from the DFA of :mod:`recur_tutorial.theory.automata`; the inputs from the task
-suite, so the data are the tasks' own. A *partial* trace writes only part of the state (modular_counter
-with m = 4 written mod 2); the last trace position then also has to give the full answer.
+A causal decoder Transformer is trained by next-token prediction on the interleaved full-state trace
+of the task suite's ``causal_lm`` layout, ``BOS x₁ s₁ x₂ s₂ … x_n s_n SEP y`` (s_t the solver's state
+after x_t, so every trace token is a constant-depth function of the token before it and the current
+input), and compared with the same model trained to answer directly (``BOS x₁ … x_n SEP y``). At test
+time the model writes its own trace greedily (:mod:`recur_tutorial.tasks.generation`): the true
+inputs are fed, its own s_t is fed back. A *partial* trace writes only part of the state
+(modular_counter with m = 4 written mod 2).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 import torch
-import torch.nn.functional as F
 
 from .. import models, tasks
-from ..errors import check, check_choice
+from ..evaluation import evaluate
+from ..models import SequenceModel
 from ..models.transformer import Transformer
-from ..runtime import get_device
-from ..tasks import IGNORE, Batch, Layout
-from ..theory import automata
+from ..tasks.generation import greedy_generate
 from ..training import Curriculum, train
+from .depth import threads
 from .profiles import profile_settings
 
-TRACES = ("full", "partial", "direct")
-
-
-class TraceLayout(Layout):
-    """The causal-LM layout with an interleaved chain-of-thought trace, or the direct answer.
-
-    Token ids: 0 = BOS, then the input symbols, then the trace tokens. Output ids: the trace tokens,
-    then the answers. ``trace``: ``full`` writes the DFA state after each symbol, ``partial`` writes
-    ``partial_map(state)``, ``direct`` writes nothing (the answer is read at the last input symbol).
-    In the trace layouts the answer is read at the last trace token (for a full trace of a counter
-    it is the state itself, but the model still has to say it).
-    """
-
-    name = "trace"
-    causal_only = True
-
-    def __init__(self, task, trace: str = "full", dfa=None, partial_map: Callable[[int], int] | None = None):
-        super().__init__(task)
-        check_choice("trace", trace, TRACES)
-        self.trace = trace
-        self.dfa = dfa or automaton_of(task)
-        check(tuple(self.dfa.alphabet) == tuple(task.input_alphabet),
-              f"the automaton of {task.name} reads {self.dfa.alphabet!r}, the task {task.input_alphabet!r}")
-        check(trace != "partial" or partial_map is not None, "a partial trace needs partial_map")
-        states = range(self.dfa.n_states)
-        self.trace_of_state = np.array([partial_map(q) if trace == "partial" else q for q in states])
-        self.n_trace = int(self.trace_of_state.max()) + 1 if trace != "direct" else 0
-        self.n_inputs = len(task.input_alphabet)
-        self.answers = list(task.output_alphabet)
-        self.answer_of_state = np.array([self.answers.index(o) if o in self.answers else 0
-                                         for o in self.dfa.outputs])
-
-    @property
-    def in_vocab(self) -> int:
-        return 1 + self.n_inputs + self.n_trace
-
-    @property
-    def out_vocab(self) -> int:
-        return self.n_trace + len(self.answers)
-
-    def trace_tokens(self, states: np.ndarray) -> torch.Tensor:
-        return torch.as_tensor(self.trace_of_state[states])
-
-    def answer_ids(self, states: np.ndarray) -> torch.Tensor:
-        """Output ids of the answer of the final states (B)."""
-        return torch.as_tensor(self.n_trace + self.answer_of_state[states[:, -1]])
-
-    def sequences(self, x: torch.Tensor, trace: torch.Tensor | None) -> torch.Tensor:
-        """BOS x₁ τ₁ … x_n τ_n (or BOS x₁ … x_n when direct) as input ids."""
-        batch, n = x.shape
-        if self.trace == "direct":
-            return torch.cat([torch.zeros(batch, 1, dtype=torch.long), 1 + x], 1)
-        tokens = torch.zeros(batch, 2 * n + 1, dtype=torch.long)
-        tokens[:, 1::2] = 1 + x
-        tokens[:, 2::2] = 1 + self.n_inputs + trace
-        return tokens
-
-    def batch(self, batch_size, length, generator):
-        x, y = self.task.generate(batch_size, length, generator)
-        states = self.dfa.run(x.numpy())
-        answers = self.answer_ids(states)
-        check(bool((answers - self.n_trace == y[:, 0]).all()), f"the automaton disagrees with {self.task.name}")
-        if self.trace == "direct":
-            targets = torch.full((batch_size, x.shape[1] + 1), IGNORE)
-            targets[:, -1] = answers
-            return Batch(self.sequences(x, None), targets)
-        trace = self.trace_tokens(states)
-        targets = torch.full((batch_size, 2 * x.shape[1] + 1), IGNORE)
-        targets[:, 1::2] = trace  # at x_t: the trace token τ_t
-        targets[:, -1] = answers  # at τ_n: the answer
-        return Batch(self.sequences(x, trace), targets)
-
-
-def automaton_of(task) -> automata.DFA:
-    """The DFA whose state trace is the task's full-state chain of thought."""
-    if task.name == "word_problem":
-        return automata.from_group_table(f"word_problem({task.group.name})", task.group.names, task.table)
-    if task.name == "modular_counter":
-        return automata.get("modular_counter", m=task.modulus)
-    return automata.get(task.name)
-
-
-def mod2(state: int) -> int:
-    """The partial trace of the modular counter: the count mod 2 (the low bit of the state)."""
-    return state % 2
-
-
-# ---- greedy generation with a key-value cache -----------------------------------------------------
 class CachedDecoder:
     """Runs the package's :class:`Transformer` a few tokens at a time, keeping each layer's keys and
     values, and keeps the attention weights of the last query for display.
@@ -159,66 +67,76 @@ class CachedDecoder:
         return model.head(model.norm(x[:, -1]))
 
 
-@dataclass
-class Generated:
-    trace: np.ndarray  # B × n trace ids the model wrote (empty for direct)
-    answers: np.ndarray  # B answer ids (into the task's output alphabet)
-    attention: list | None  # per step: list over layers of B × H × k_len (when kept)
+class CachedTransformer(SequenceModel):
+    """A trained :class:`Transformer` behind the ``initial_state`` / ``step`` interface, stepping with
+    a key-value cache (:class:`CachedDecoder`) so greedy generation costs one token per step. The
+    state keeps the attention of the last token, for the Chapter 3 widget."""
+
+    def __init__(self, model: Transformer) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, tokens):
+        return self.model(tokens)
+
+    def initial_state(self, batch_size, device="cpu"):
+        return CachedDecoder(self.model, batch_size, device)
+
+    def step(self, token, state):
+        return state.feed(token[:, None]), state
+
+
+def generation_table(model: Transformer, layout, lengths, n: int = 64, seed: int = 10_000) -> pd.DataFrame:
+    """Per length: the answer accuracy of greedy generation, the fraction of sequences whose whole
+    trace the model wrote right, and the wall time of the generation."""
+    generator, stepper, rows = torch.Generator().manual_seed(seed), CachedTransformer(model), []
+    with threads(1):
+        for length in lengths:
+            started = time.perf_counter()
+            out = greedy_generate(stepper, layout, n, int(length), generator)
+            rows.append({"length": int(length), "accuracy": float(out.answer_accuracy.mean()),
+                         "trace right": float((out.trace_accuracy == 1).float().mean())
+                         if layout.trace is not None else float("nan"),
+                         "seconds": time.perf_counter() - started})
+    return pd.DataFrame(rows)
 
 
 @torch.no_grad()
-def generate(model: Transformer, layout: TraceLayout, x: torch.Tensor, device=None,
-             keep_attention: bool = False) -> Generated:
-    """Greedy decoding: feed x_t, write the model's trace token, feed it back; then its answer."""
-    device = device or next(model.parameters()).device
-    x = torch.as_tensor(x, dtype=torch.long).to(device)
-    batch, n = x.shape
-    model.eval()
-    if layout.trace == "direct":
-        logits = model(layout.sequences(x.cpu(), None).to(device))[:, -1]
-        answers = logits[:, layout.n_trace:].argmax(-1)
-        return Generated(np.zeros((batch, 0), int), answers.cpu().numpy(), None)
-    decoder = CachedDecoder(model, batch, device)
-    previous = torch.zeros(batch, 1, dtype=torch.long, device=device)  # BOS
-    trace, attention = torch.empty(batch, n, dtype=torch.long, device=device), []
-    for t in range(n):
-        logits = decoder.feed(torch.cat([previous, 1 + x[:, t : t + 1]], 1))
-        trace[:, t] = logits[:, : layout.n_trace].argmax(-1)
-        if keep_attention:
-            attention.append([a.cpu() for a in decoder.attention])
-        previous = (1 + layout.n_inputs + trace[:, t])[:, None]
-    logits = decoder.feed(previous)
-    answers = logits[:, layout.n_trace:].argmax(-1)
-    return Generated(trace.cpu().numpy(), answers.cpu().numpy(), attention if keep_attention else None)
+def trace_attention(model: Transformer, layout, x: str):
+    """Let the model write the trace of the input string ``x`` greedily. Returns the token names of
+    the whole sequence it produced, and for every written token the attention of the query that
+    wrote it: an array written × layers × heads × positions (zero beyond the query)."""
+    ids = [2 + list(layout.task.input_alphabet).index(c) for c in layout.task.symbols(x)]
+    decoder, maps, sequence = CachedDecoder(model, 1, "cpu"), [], []
 
+    def read(token: int) -> torch.Tensor:
+        sequence.append(token)
+        return decoder.feed(torch.tensor([[token]]))[0]
 
-def generation_accuracy(model, layout: TraceLayout, lengths, n: int = 128, seed: int = 10_000,
-                        device=None) -> pd.DataFrame:
-    """Per length: final-answer accuracy of greedy generation, the fraction of sequences whose whole
-    trace is right, the tokens generated per sequence and the wall time of the generation."""
-    generator = torch.Generator().manual_seed(seed)
-    rows = []
-    for length in lengths:
-        x, y = layout.task.generate(n, int(length), generator)
-        states = layout.dfa.run(x.numpy())
-        started = time.perf_counter()
-        out = generate(model, layout, x, device)
-        seconds = time.perf_counter() - started
-        trace_right = ((out.trace == layout.trace_of_state[states]).all(1) if layout.trace != "direct"
-                       else np.full(n, np.nan))
-        rows.append({"length": int(length), "accuracy": float((out.answers == y[:, 0].numpy()).mean()),
-                     "trace right": float(np.mean(trace_right)),
-                     "generated tokens": out.trace.shape[1] + 1, "seconds": seconds})
-    return pd.DataFrame(rows)
+    def write(logits: torch.Tensor, low: int, high: int) -> int:
+        maps.append(np.stack([a[0].numpy() for a in decoder.attention]))
+        return low + int(logits[low:high].argmax())
+
+    with threads(1):
+        read(0)  # BOS
+        for token in ids:
+            state = write(read(token), layout.trace_offset, layout.answer_offset)
+            read(state)
+        sequence.append(write(read(1), layout.answer_offset, len(layout.vocab)))  # SEP, then the answer
+    width = len(sequence)
+    padded = np.zeros((len(maps), *maps[0].shape[:2], width))
+    for i, m in enumerate(maps):
+        padded[i, :, :, : m.shape[-1]] = m
+    return [layout.vocab[t] for t in sequence], padded
 
 
 # ---- the chapter's runs ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CoTRun:
-    """One configuration: a task, a trace kind and a positional encoding, trained with one seed."""
+    """One configuration: a task, a trace (None: answer directly) and a positional encoding."""
 
     task: str
-    trace: str = "full"
+    trace: str | None = "full"
     positional: str = "alibi"
     seed: int = 0
     steps: int = 500
@@ -226,23 +144,50 @@ class CoTRun:
 
     @property
     def label(self) -> str:
-        return f"{self.trace}/{self.positional}"
+        return f"{self.trace or 'direct'} · {self.positional}"
 
-    def layout(self) -> TraceLayout:
+    def layout(self):
         task = tasks.get(self.task, **dict(self.task_options))
-        return TraceLayout(task, self.trace, partial_map=mod2 if self.trace == "partial" else None)
+        return tasks.get_layout("causal_lm", task, trace=self.trace)
 
 
 MODEL = {"d_model": 64, "n_layers": 2, "n_heads": 4, "d_mlp": 256}
 TRAINING = {"batch_size": 64, "lr": 1e-3, "warmup": 100, "schedule": "cosine"}
+COUNTER = (("modulus", 4),)
+
+SETTINGS = {
+    "quick": {"seeds": (0,), "steps": 500, "test_lengths": (20, 40, 60, 100, 200), "n_test": 64,
+              "cost_lengths": (25, 50, 100, 200),
+              "runs": [("parity_check", "full", "alibi"), ("parity_check", None, "alibi"),
+                       ("parity_check", "full", "rope"),
+                       ("cycle_navigation", "full", "alibi"), ("cycle_navigation", None, "alibi"),
+                       ("modular_counter", "full", "alibi"), ("modular_counter", "partial", "alibi")]},
+    "full": {"seeds": (0, 1, 2), "steps": 2000, "test_lengths": (20, 40, 60, 100, 200, 300, 400, 500),
+             "n_test": 256, "cost_lengths": (25, 50, 100, 200, 300, 400, 500),
+             "runs": [("parity_check", "full", "alibi"), ("parity_check", None, "alibi"),
+                      ("parity_check", "full", "rope"), ("parity_check", "full", "sinusoidal"),
+                      ("parity_check", "full", "none"),
+                      ("cycle_navigation", "full", "alibi"), ("cycle_navigation", None, "alibi"),
+                      ("modular_arithmetic", "full", "alibi"), ("modular_arithmetic", None, "alibi"),
+                      ("word_problem", "full", "alibi"), ("word_problem", None, "alibi"),
+                      ("modular_counter", "full", "alibi"), ("modular_counter", "partial", "alibi"),
+                      ("modular_counter", None, "alibi")]},
+}
+
+
+def runs(profile: str) -> list[CoTRun]:
+    s = profile_settings(profile, SETTINGS)
+    return [CoTRun(task, trace, positional, seed, s["steps"], COUNTER if task == "modular_counter" else ())
+            for task, trace, positional in s["runs"] for seed in s["seeds"]]
 
 
 def train_run(run: CoTRun, device=None) -> tuple[Transformer, float]:
-    """Build and train the run's model; return it and the training time in seconds."""
+    """Build and train the run's model (lengths 1..40); return it and the training time in seconds."""
     layout = run.layout()
     model = models.build("transformer", layout, seed=run.seed, causal=True, positional=run.positional,
                          max_len=4096, **MODEL)
     started = time.perf_counter()
-    train(model, layout, steps=run.steps, curriculum=Curriculum(1, 40), seed=run.seed, device=device,
-          progress=False, **TRAINING)
+    with threads(1):
+        train(model, layout, steps=run.steps, curriculum=Curriculum(1, 40), seed=run.seed, device=device,
+              progress=False, **TRAINING)
     return model, time.perf_counter() - started

@@ -11,18 +11,22 @@ state, and, written out as tokens, the full-state chain of thought of Chapter 3.
 ('0', '1')
 >>> dfa.trace("0111")
 [0, 1, 0, 1]
+
+The task DFAs are tabulated from the task suite's own solvers (:mod:`recur_tutorial.tasks.automata`);
+:func:`from_function` builds others, such as the exercise's divisibility by three.
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
 import torch
 
-from ..errors import Registry, check
+from .. import tasks
+from ..errors import check
+from ..tasks.traces import TRACES, get_trace, trace_kinds
 
 
 @dataclass
@@ -106,100 +110,32 @@ def from_function(name: str, alphabet: str, states: Sequence, start, step: Calla
     return DFA(name, alphabet, table, index[start], [output(s) for s in states], [str(s) for s in states])
 
 
-# ---- the DFAs of the book's regular tasks -------------------------------------------------------
-DFAS: Registry[Callable[..., DFA]] = Registry("automaton")
-
-
-@DFAS.register("parity_check")
-def parity() -> DFA:
-    """Two states, the parity of the ones read so far."""
-    return from_function("parity_check", "01", [0, 1], 0, lambda q, a: q ^ int(a), str)
-
-
-@DFAS.register("modular_counter")
-def modular_counter(m: int = 4) -> DFA:
-    """m states, the number of ``a`` read so far, mod m."""
-    check(m >= 2, f"modular_counter needs m >= 2, got {m}")
-    return from_function(f"modular_counter(m={m})", "ab", list(range(m)), 0,
-                         lambda q, a: (q + (a == "a")) % m, str)
-
-
-@DFAS.register("cycle_navigation")
-def cycle_navigation(positions: int = 5) -> DFA:
-    """The position on a cycle; ``0`` stays, ``+`` and ``-`` move by one."""
-    moves = {"0": 0, "+": 1, "-": -1}
-    return from_function("cycle_navigation", "0+-", list(range(positions)), 0,
-                         lambda q, a: (q + moves[a]) % positions, str)
-
-
-@DFAS.register("even_pairs")
-def even_pairs() -> DFA:
-    """Remember the first symbol and the last one: five states (start, then (first, last))."""
-    states = ["start"] + [f + l for f, l in itertools.product("ab", repeat=2)]
-
-    def step(q, a):
-        return a + a if q == "start" else q[0] + a
-
-    # On the empty string there are no pairs, an even number: answer 1.
-    return from_function("even_pairs", "ab", states, "start", step,
-                         lambda q: "1" if q == "start" or q[0] == q[1] else "0")
-
-
-@DFAS.register("modular_arithmetic")
-def modular_arithmetic(modulus: int = 5) -> DFA:
-    """Left-to-right evaluation of d op d op … d mod 5 with ``*`` before ``+``/``-``.
-
-    The state after a digit is (total, sign, term): the value is total + sign·term. After an
-    operator it is (total, sign, term, op), waiting for the next digit. Only reachable states are
-    kept (the table of all tuples would be mostly unused).
-    """
-    digits = "".join(str(d) for d in range(modulus))
-    alphabet = digits + "+-*"
-
-    def step(q, a):
-        if q == "start":
-            return (0, 1, int(a)) if a in digits else "error"
-        if q == "error":
-            return "error"
-        if len(q) == 3:  # after a digit: expects an operator
-            if a in digits:
-                return "error"
-            total, sign, term = q
-            if a == "*":
-                return (total, sign, term, "*")
-            return ((total + sign * term) % modulus, 1 if a == "+" else -1, 0, "+")
-        total, sign, term, op = q  # after an operator: expects a digit
-        if a not in digits:
-            return "error"
-        return (total, sign, term * int(a) % modulus) if op == "*" else (total, sign, int(a))
-
-    def output(q):
-        if q in ("start", "error") or len(q) == 4:
-            return "?"
-        total, sign, term = q
-        return str((total + sign * term) % modulus)
-
-    states, frontier = ["start"], ["start"]
-    while frontier:
-        frontier = list(dict.fromkeys(step(q, a) for q in frontier for a in alphabet))
-        frontier = [q for q in frontier if q not in states]
-        states += frontier
-    return from_function("modular_arithmetic", alphabet, states, "start", step, output)
-
-
-def from_group_table(name: str, names: Sequence[str], table) -> DFA:
-    """The DFA of a group's word problem: the states are the group elements, δ(g, h) = g·h, the start
-    state the identity; ``table[i, j]`` is the index of element i times element j."""
-    table = np.asarray(table, dtype=np.int64)
-    identity = [e for e in range(len(table)) if (table[e] == np.arange(len(table))).all()]
-    check(len(identity) == 1, f"{name}: the table has no identity element")
-    return DFA(name, tuple(names), table, identity[0], list(names), list(names))
-
-
+# ---- the DFAs of the book's regular tasks ----------------------------------------------------------
 def get(name: str, **options) -> DFA:
-    """The DFA of the regular task ``name`` (an unknown name lists the valid ones)."""
-    return DFAS[name](**options)
+    """The DFA of the regular task ``name``, tabulated from the left-to-right solver whose states the
+    task's full chain-of-thought trace writes (:mod:`recur_tutorial.tasks.traces`), so the book has
+    one definition of each automaton. ``options`` go to the task (``modulus=4``, ``group="S5"``)."""
+    task = tasks.get(name, **options)
+    check("full" in trace_kinds(task) and hasattr(get_trace(task, "full"), "automaton"),
+          f"task {name!r} has no finite automaton; tasks with one: {', '.join(names())}")
+    automaton = get_trace(task, "full").automaton
+    states, table = automaton.tables(task.input_alphabet)
+    alphabet = task.input_alphabet if isinstance(task.input_alphabet, str) else tuple(task.input_alphabet)
+    label = name + "".join(f"({k}={v})" for k, v in options.items())
+    return DFA(label, alphabet, table.numpy(), 0, [_answer(automaton, q) for q in states],
+               [automaton.name(q) or "start" for q in states])
+
+
+def _answer(automaton, state) -> str:
+    """The answer in ``state``; states where the solver has none yet (before the first symbol of
+    even_pairs, say) answer ``?``."""
+    try:
+        return automaton.answer(state)
+    except (IndexError, KeyError, TypeError):
+        return "?"
 
 
 def names() -> list[str]:
-    return DFAS.names()
+    """The tasks whose full trace is the state of a finite automaton."""
+    return [name for name in TRACES
+            if "full" in TRACES[name] and hasattr(get_trace(tasks.get(name), "full"), "automaton")]

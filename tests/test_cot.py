@@ -1,0 +1,73 @@
+"""Chapter 3 experiment code: cached decoding, generation accuracy, attention traces, settings."""
+
+import pytest
+import torch
+
+from recur_tutorial.experiments import cot, depth
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    run = cot.CoTRun("parity_check", steps=3)
+    model, seconds = cot.train_run(run)
+    return run, model
+
+
+def test_cached_steps_match_the_full_forward(tiny):
+    run, model = tiny
+    tokens = run.layout().sequences(3, 9, torch.Generator().manual_seed(0)).tokens
+    stepper = cot.CachedTransformer(model)
+    state, logits = stepper.initial_state(3), []
+    for t in range(tokens.shape[1]):
+        out, state = stepper.step(tokens[:, t], state)
+        logits.append(out)
+    assert torch.allclose(torch.stack(logits, 1), model(tokens), atol=1e-5)
+
+
+@pytest.mark.parametrize("positional", ["rope", "sinusoidal", "none"])
+def test_cached_steps_match_for_every_encoding(positional):
+    run = cot.CoTRun("cycle_navigation", positional=positional, steps=1)
+    model, _ = cot.train_run(run)
+    tokens = run.layout().sequences(2, 7, torch.Generator().manual_seed(1)).tokens
+    stepper = cot.CachedTransformer(model)
+    state = stepper.initial_state(2)
+    last = [stepper.step(tokens[:, t], state)[0] for t in range(tokens.shape[1])]
+    assert torch.allclose(torch.stack(last, 1), model(tokens), atol=1e-5)
+
+
+def test_generation_table_columns(tiny):
+    run, model = tiny
+    table = cot.generation_table(model, run.layout(), [3, 5], n=4)
+    assert list(table.length) == [3, 5]
+    assert table.accuracy.between(0, 1).all() and table["trace right"].between(0, 1).all()
+
+
+def test_same_seed_same_model():
+    a, _ = cot.train_run(cot.CoTRun("parity_check", steps=2, seed=3))
+    b, _ = cot.train_run(cot.CoTRun("parity_check", steps=2, seed=3))
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
+def test_trace_attention_shapes(tiny):
+    run, model = tiny
+    tokens, maps = cot.trace_attention(model, run.layout(), "01101")
+    assert tokens[0] == "<bos>" and tokens[-2] == "<sep>" and tokens[-1].startswith("y:")
+    assert [t[:2] for t in tokens[1:-2]] == ["x:", "s:"] * 5
+    assert maps.shape == (6, 2, 4, len(tokens))
+    assert maps.sum(-1) == pytest.approx(1.0)
+
+
+def test_profiles_list_runs():
+    quick = cot.runs("quick")
+    assert {r.task for r in quick} >= {"parity_check", "modular_counter"}
+    assert any(r.trace == "partial" for r in quick) and any(r.trace is None for r in quick)
+    assert len(cot.runs("full")) > len(quick)
+    assert {r.name for r in depth.runs("quick")} == {"Transformer, 1 layer", "Transformer, 2 layers",
+                                                    "Transformer, 4 layers", "LSTM, 1 layer"}
+
+
+def test_threads_restored():
+    before = torch.get_num_threads()
+    with depth.threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
