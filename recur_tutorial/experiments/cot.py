@@ -156,7 +156,7 @@ TRAINING = {"batch_size": 64, "lr": 1e-3, "warmup": 100, "schedule": "cosine"}
 COUNTER = (("modulus", 4),)
 
 SETTINGS = {
-    "quick": {"seeds": (0,), "steps": 500, "test_lengths": (20, 40, 60, 100, 200), "n_test": 64,
+    "quick": {"seeds": (0,), "steps": 300, "test_lengths": (20, 40, 60, 100, 200), "n_test": 64,
               "cost_lengths": (25, 50, 100, 200),
               "runs": [("parity_check", "full", "alibi"), ("parity_check", None, "alibi"),
                        ("parity_check", "full", "rope"),
@@ -191,3 +191,74 @@ def train_run(run: CoTRun, device=None) -> tuple[Transformer, float]:
         train(model, layout, steps=run.steps, curriculum=Curriculum(1, 40), seed=run.seed, device=device,
               progress=False, **TRAINING)
     return model, time.perf_counter() - started
+
+
+# ---- what the answer costs --------------------------------------------------------------------------
+def train_lstm(task: str = "parity_check", seed: int = 0, steps: int = 300):
+    """The recurrent baseline: a 1-layer LSTM on the prefix-labelled layout (lengths 1..40)."""
+    layout = tasks.get_layout("tagging", tasks.get(task))
+    model = models.build("lstm", layout, seed=seed, hidden=64)
+    with threads(1):
+        train(model, layout, steps=steps, batch_size=64, lr=3e-3, curriculum=Curriculum(1, 40), seed=seed,
+              progress=False)
+    return model, layout
+
+
+def cost_table(cot_model: Transformer, cot_layout, direct_model: Transformer, direct_layout, lstm_model,
+               lstm_layout, lengths, n: int = 64, seed: int = 20_000) -> pd.DataFrame:
+    """Per input length and model: tokens the model writes to answer, sequential steps on the critical
+    path, answer accuracy and wall time for a batch of ``n``.
+
+    The chain-of-thought model writes n trace tokens and the answer, one step each (a step runs all
+    its layers); the direct Transformer reads the whole input in one parallel pass of its layers and
+    writes the answer; the LSTM reads the input one symbol per step and answers at the last one.
+    """
+    generator, rows = torch.Generator().manual_seed(seed), []
+    layers = len(cot_model.blocks)
+    with threads(1), torch.no_grad():
+        for length in lengths:
+            length = int(length)
+            started = time.perf_counter()
+            out = greedy_generate(CachedTransformer(cot_model), cot_layout, n, length, generator)
+            rows.append({"model": "Transformer + CoT", "length": length, "tokens written": length + 1,
+                         "sequential steps": (2 * length + 2) * layers,
+                         "accuracy": float(out.answer_accuracy.mean()), "seconds": time.perf_counter() - started})
+            seq = direct_layout.sequences(n, length, generator)
+            answer_at = int(seq.answer[0].nonzero()[0]) - 1  # the SEP position predicts the answer
+            started = time.perf_counter()
+            logits = direct_model(seq.tokens[:, : answer_at + 1])[:, -1]
+            seconds = time.perf_counter() - started
+            rows.append({"model": "Transformer, direct", "length": length, "tokens written": 1,
+                         "sequential steps": layers,
+                         "accuracy": float((logits.argmax(-1) == seq.tokens[:, answer_at + 1]).float().mean()),
+                         "seconds": seconds})
+            batch = lstm_layout.batch(n, length, generator)
+            started = time.perf_counter()
+            logits = lstm_model(batch.tokens)[:, -1]
+            seconds = time.perf_counter() - started
+            rows.append({"model": "LSTM", "length": length, "tokens written": 1, "sequential steps": length,
+                         "accuracy": float((logits.argmax(-1) == batch.targets[:, -1]).float().mean()),
+                         "seconds": seconds})
+    return pd.DataFrame(rows)
+
+
+def run_all(runs: list[CoTRun], test_lengths, n_test: int = 64) -> tuple[pd.DataFrame, dict]:
+    """Train every run and test it by greedy generation at ``test_lengths``. Returns the per-length
+    table (task, model, seed, length, accuracy, trace right, seconds, train_seconds) and the trained
+    models keyed by (task, label, seed)."""
+    frames, trained = [], {}
+    for run in runs:
+        model, seconds = train_run(run)
+        table = generation_table(model, run.layout(), test_lengths, n=n_test)
+        frames.append(table.assign(task=run.task, model=run.label, seed=run.seed, train_seconds=seconds))
+        trained[(run.task, run.label, run.seed)] = model
+    return pd.concat(frames, ignore_index=True), trained
+
+
+def summarise(table: pd.DataFrame, train_max: int = 40) -> pd.DataFrame:
+    """Per task, model and seed: mean accuracy within the training lengths, and the mean and the
+    minimum beyond them."""
+    inside = table[table.length <= train_max].groupby(["task", "model", "seed"]).accuracy.mean()
+    beyond = table[table.length > train_max].groupby(["task", "model", "seed"]).accuracy
+    return pd.DataFrame({"in_distribution": inside, "beyond": beyond.mean(), "beyond_min": beyond.min(),
+                         "train_seconds": table.groupby(["task", "model", "seed"]).train_seconds.first()}).reset_index()

@@ -1,0 +1,51 @@
+"""Figures of Chapters 2 and 3 (depth against length, cost of a chain of thought, attention maps)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+
+def depth_against_length(table: pd.DataFrame, chance: float, ax=None):
+    """Accuracy at the training length n against n, one line per model (band: the seeds)."""
+    ax = ax or plt.subplots(figsize=(5.5, 3.2))[1]
+    sns.lineplot(data=table, x="length", y="accuracy", hue="model", style="model", markers=True,
+                 errorbar=("pi", 100), ax=ax)
+    ax.axhline(chance, color="0.4", ls="--", lw=1)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(sorted(table.length.unique()), [str(n) for n in sorted(table.length.unique())])
+    ax.set_ylim(0, 1.03)
+    ax.set_xlabel("sequence length n (trained and tested at n)")
+    ax.set_ylabel("accuracy of the product")
+    ax.legend(title="", fontsize=8)
+    return ax
+
+
+def cost(table: pd.DataFrame):
+    """Two panels against input length: tokens written to answer, and wall time per batch."""
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+    for ax, column, label in zip(axes, ["tokens written", "seconds"], ["tokens written", "wall time per batch (s)"]):
+        sns.lineplot(data=table, x="length", y=column, hue="model", style="model", markers=True, ax=ax)
+        ax.set_xlabel("input length n")
+        ax.set_ylabel(label)
+        ax.legend(title="", fontsize=8)
+    axes[1].set_yscale("log")
+    fig.tight_layout()
+    return fig
+
+
+def attention_map(tokens: list[str], maps: np.ndarray, layer: int = 0, ax=None, title: str | None = None):
+    """Rows: the tokens the model wrote; columns: every position; colour: the attention of the query
+    that wrote the row's token (heads combined by their maximum) in ``layer``."""
+    written = [i for i, t in enumerate(tokens) if t.startswith(("s:", "y:"))]
+    weights = maps[:, layer].max(1)
+    ax = ax or plt.subplots(figsize=(0.32 * len(tokens) + 1.5, 0.3 * len(written) + 1.2))[1]
+    sns.heatmap(weights, cmap="Blues", vmin=0, vmax=1, cbar=False, ax=ax, linewidths=0.2, linecolor="0.9")
+    ax.set_xticks(np.arange(len(tokens)) + 0.5, [t.split(":")[-1] if ":" in t else t[1:-1] for t in tokens],
+                  rotation=0, fontsize=7)
+    ax.set_yticks(np.arange(len(written)) + 0.5, [f"{tokens[i]} (pos {i})" for i in written], rotation=0, fontsize=7)
+    ax.set_xlabel("position read (x: input, s: trace, then sep and answer)")
+    ax.set_title(title or f"layer {layer + 1}: where each written token looked", fontsize=9)
+    return ax
