@@ -24,14 +24,17 @@ def depth_against_length(table: pd.DataFrame, chance: float, ax=None):
 
 
 def cost(table: pd.DataFrame):
-    """Two panels against input length: tokens written to answer, and wall time per batch."""
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
-    for ax, column, label in zip(axes, ["tokens written", "seconds"], ["tokens written", "wall time per batch (s)"]):
+    """Three panels against input length: tokens written to answer, sequential steps on the critical
+    path, and wall time per batch."""
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
+    columns = {"tokens written": "tokens written", "sequential steps": "sequential steps",
+               "seconds": "wall time per batch (s)"}
+    for ax, (column, label) in zip(axes, columns.items()):
         sns.lineplot(data=table, x="length", y=column, hue="model", style="model", markers=True, ax=ax)
         ax.set_xlabel("input length n")
         ax.set_ylabel(label)
         ax.legend(title="", fontsize=8)
-    axes[1].set_yscale("log")
+    axes[2].set_yscale("log")
     fig.tight_layout()
     return fig
 
