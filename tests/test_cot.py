@@ -71,3 +71,22 @@ def test_threads_restored():
     with depth.threads(1):
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == before
+
+
+def test_trace_viewer_builds(tiny):
+    pytest.importorskip("ipywidgets")
+    from recur_tutorial.widgets import trace_viewer
+
+    run, model = tiny
+    view = trace_viewer(model, run.layout(), "0110")
+    assert view.children[0].max == 4  # four trace tokens and the answer: steps 0..4
+
+
+def test_summarise_columns():
+    import pandas as pd
+
+    table = pd.DataFrame({"task": "t", "model": "m", "seed": 0, "length": [20, 60, 100],
+                          "accuracy": [1.0, 0.5, 0.7], "trace right": [1.0, 0.25, 0.75], "train_seconds": 3.0})
+    row = cot.summarise(table).iloc[0]
+    assert row.in_distribution == 1.0 and row.beyond == pytest.approx(0.6) and row.beyond_min == 0.5
+    assert row.trace_right_beyond == pytest.approx(0.5)

@@ -256,9 +256,11 @@ def run_all(runs: list[CoTRun], test_lengths, n_test: int = 64) -> tuple[pd.Data
 
 
 def summarise(table: pd.DataFrame, train_max: int = 40) -> pd.DataFrame:
-    """Per task, model and seed: mean accuracy within the training lengths, and the mean and the
-    minimum beyond them."""
+    """Per task, model and seed: mean accuracy within the training lengths, the mean and the minimum
+    beyond them, and the fraction of sequences whose whole trace was right beyond them."""
     inside = table[table.length <= train_max].groupby(["task", "model", "seed"]).accuracy.mean()
     beyond = table[table.length > train_max].groupby(["task", "model", "seed"]).accuracy
+    trace = table[table.length > train_max].groupby(["task", "model", "seed"])["trace right"].mean()
     return pd.DataFrame({"in_distribution": inside, "beyond": beyond.mean(), "beyond_min": beyond.min(),
+                         "trace_right_beyond": trace,
                          "train_seconds": table.groupby(["task", "model", "seed"]).train_seconds.first()}).reset_index()
