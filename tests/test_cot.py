@@ -13,26 +13,13 @@ def tiny():
     return run, model
 
 
-def test_cached_steps_match_the_full_forward(tiny):
+def test_attention_maps_are_causal_distributions(tiny):
     run, model = tiny
-    tokens = run.layout().sequences(3, 9, torch.Generator().manual_seed(0)).tokens
-    stepper = cot.CachedTransformer(model)
-    state, logits = stepper.initial_state(3), []
-    for t in range(tokens.shape[1]):
-        out, state = stepper.step(tokens[:, t], state)
-        logits.append(out)
-    assert torch.allclose(torch.stack(logits, 1), model(tokens), atol=1e-5)
-
-
-@pytest.mark.parametrize("positional", ["rope", "sinusoidal", "none"])
-def test_cached_steps_match_for_every_encoding(positional):
-    run = cot.CoTRun("cycle_navigation", positional=positional, steps=1)
-    model, _ = cot.train_run(run)
-    tokens = run.layout().sequences(2, 7, torch.Generator().manual_seed(1)).tokens
-    stepper = cot.CachedTransformer(model)
-    state = stepper.initial_state(2)
-    last = [stepper.step(tokens[:, t], state)[0] for t in range(tokens.shape[1])]
-    assert torch.allclose(torch.stack(last, 1), model(tokens), atol=1e-5)
+    tokens = run.layout().sequences(1, 6, torch.Generator().manual_seed(0)).tokens
+    maps = cot.attention_maps(model, tokens)
+    assert maps.shape == (2, 4, tokens.shape[1], tokens.shape[1])
+    assert maps.sum(-1) == pytest.approx(1.0, abs=1e-5)
+    assert (maps[..., torch.ones(tokens.shape[1], tokens.shape[1]).triu(1).bool().numpy()] == 0).all()
 
 
 def test_generation_table_columns(tiny):

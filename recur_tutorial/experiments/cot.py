@@ -19,81 +19,21 @@ import pandas as pd
 import torch
 
 from .. import models, tasks
-from ..evaluation import evaluate
-from ..models import SequenceModel
 from ..models.transformer import Transformer
 from ..tasks.generation import greedy_generate
 from ..training import Curriculum, train
 from .depth import threads
 from .profiles import profile_settings
 
-class CachedDecoder:
-    """Runs the package's :class:`Transformer` a few tokens at a time, keeping each layer's keys and
-    values, and keeps the attention weights of the last query for display.
-
-    (The model zoo's ``step`` interface does the same for every model; this decoder needs only the
-    Transformer of the core package.)
-    """
-
-    def __init__(self, model: Transformer, batch: int, device) -> None:
-        self.model, self.device = model, device
-        self.keys: list[torch.Tensor | None] = [None] * len(model.blocks)
-        self.values: list[torch.Tensor | None] = [None] * len(model.blocks)
-        self.length = 0
-        self.attention: list[torch.Tensor] = []  # per layer: B × H × k_len, of the last query
-
-    @torch.no_grad()
-    def feed(self, tokens: torch.Tensor) -> torch.Tensor:
-        """Read tokens (B × t); return the logits at the last one (B × V)."""
-        model, offset = self.model, self.length
-        x = model.positional.add(model.embed(tokens), offset)
-        self.attention = []
-        for i, block in enumerate(model.blocks):
-            h = block.norm1(x)
-            batch, t, width = h.shape
-            q, k, v = block.attention.qkv(h).view(batch, t, 3, block.attention.n_heads, -1).permute(2, 0, 3, 1, 4)
-            q, k = model.positional.rotate(q, offset), model.positional.rotate(k, offset)
-            if self.keys[i] is not None:
-                k, v = torch.cat([self.keys[i], k], 2), torch.cat([self.values[i], v], 2)
-            self.keys[i], self.values[i] = k, v
-            scores = q @ k.transpose(-1, -2) / q.shape[-1] ** 0.5
-            bias = model.positional.bias(t, offset + t, True, x.device)
-            weights = (scores + bias).softmax(-1)
-            self.attention.append(weights[:, :, -1])
-            y = (weights @ v).transpose(1, 2).reshape(batch, t, width)
-            x = x + block.attention.out(y)
-            x = x + block.mlp(block.norm2(x))
-        self.length += tokens.shape[1]
-        return model.head(model.norm(x[:, -1]))
-
-
-class CachedTransformer(SequenceModel):
-    """A trained :class:`Transformer` behind the ``initial_state`` / ``step`` interface, stepping with
-    a key-value cache (:class:`CachedDecoder`) so greedy generation costs one token per step. The
-    state keeps the attention of the last token, for the Chapter 3 widget."""
-
-    def __init__(self, model: Transformer) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, tokens):
-        return self.model(tokens)
-
-    def initial_state(self, batch_size, device="cpu"):
-        return CachedDecoder(self.model, batch_size, device)
-
-    def step(self, token, state):
-        return state.feed(token[:, None]), state
-
-
+# ---- generation and attention ----------------------------------------------------------------------
 def generation_table(model: Transformer, layout, lengths, n: int = 64, seed: int = 10_000) -> pd.DataFrame:
     """Per length: the answer accuracy of greedy generation, the fraction of sequences whose whole
     trace the model wrote right, and the wall time of the generation."""
-    generator, stepper, rows = torch.Generator().manual_seed(seed), CachedTransformer(model), []
+    generator, rows = torch.Generator().manual_seed(seed), []
     with threads(1):
         for length in lengths:
             started = time.perf_counter()
-            out = greedy_generate(stepper, layout, n, int(length), generator)
+            out = greedy_generate(model, layout, n, int(length), generator)
             rows.append({"length": int(length), "accuracy": float(out.answer_accuracy.mean()),
                          "trace right": float((out.trace_accuracy == 1).float().mean())
                          if layout.trace is not None else float("nan"),
@@ -102,31 +42,54 @@ def generation_table(model: Transformer, layout, lengths, n: int = 64, seed: int
 
 
 @torch.no_grad()
+def attention_maps(model: Transformer, tokens: torch.Tensor) -> np.ndarray:
+    """The causal attention weights of every layer and head on one sequence (1 × T ids), as an array
+    layers × heads × T (queries) × T (keys), recomputed from each block's queries and keys."""
+    inputs = []
+    hooks = [block.attention.register_forward_hook(lambda module, args, output: inputs.append(args[0]))
+             for block in model.layers()]
+    try:
+        model(tokens)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    maps = []
+    for block, x in zip(model.layers(), inputs):
+        q, k, _ = block.attention.project(x)
+        q, k = model.positional.rotate(q), model.positional.rotate(k)
+        bias = model.positional.bias(x.shape[1], x.shape[1], True, x.device)
+        maps.append((q @ k.transpose(-1, -2) / q.shape[-1] ** 0.5 + bias).softmax(-1)[0])
+    return torch.stack(maps).cpu().numpy()
+
+
+@torch.no_grad()
 def trace_attention(model: Transformer, layout, x: str):
-    """Let the model write the trace of the input string ``x`` greedily. Returns the token names of
-    the whole sequence it produced, and for every written token the attention of the query that
-    wrote it: an array written × layers × heads × positions (zero beyond the query)."""
+    """Let the model write the trace and the answer of the input string ``x`` greedily (through its
+    ``step``). Returns the token names of the whole sequence, and for every written token the
+    attention of the query that wrote it: an array written × layers × heads × positions."""
     ids = [2 + list(layout.task.input_alphabet).index(c) for c in layout.task.symbols(x)]
-    decoder, maps, sequence = CachedDecoder(model, 1, "cpu"), [], []
+    state, sequence, queries = model.initial_state(1), [], []
 
     def read(token: int) -> torch.Tensor:
+        nonlocal state
         sequence.append(token)
-        return decoder.feed(torch.tensor([[token]]))[0]
+        logits, state = model.step(torch.tensor([token]), state)
+        return logits[0]
 
     def write(logits: torch.Tensor, low: int, high: int) -> int:
-        maps.append(np.stack([a[0].numpy() for a in decoder.attention]))
+        queries.append(len(sequence) - 1)  # the position whose output is the written token
         return low + int(logits[low:high].argmax())
 
+    model.eval()
     with threads(1):
         read(0)  # BOS
         for token in ids:
-            state = write(read(token), layout.trace_offset, layout.answer_offset)
-            read(state)
+            read(write(read(token), layout.trace_offset, layout.answer_offset))
         sequence.append(write(read(1), layout.answer_offset, len(layout.vocab)))  # SEP, then the answer
-    width = len(sequence)
-    padded = np.zeros((len(maps), *maps[0].shape[:2], width))
-    for i, m in enumerate(maps):
-        padded[i, :, :, : m.shape[-1]] = m
+        maps = attention_maps(model, torch.tensor([sequence[:-1]]))
+    padded = np.zeros((len(queries), maps.shape[0], maps.shape[1], len(sequence)))
+    for row, query in enumerate(queries):
+        padded[row, :, :, :-1] = maps[:, :, query]  # the answer is never attended to
     return [layout.vocab[t] for t in sequence], padded
 
 
@@ -219,7 +182,7 @@ def cost_table(cot_model: Transformer, cot_layout, direct_model: Transformer, di
         for length in lengths:
             length = int(length)
             started = time.perf_counter()
-            out = greedy_generate(CachedTransformer(cot_model), cot_layout, n, length, generator)
+            out = greedy_generate(cot_model, cot_layout, n, length, generator)
             rows.append({"model": "Transformer + CoT", "length": length, "tokens written": length + 1,
                          "sequential steps": (2 * length + 2) * layers,
                          "accuracy": float(out.answer_accuracy.mean()), "seconds": time.perf_counter() - started})
