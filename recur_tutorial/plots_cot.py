@@ -52,3 +52,19 @@ def attention_map(tokens: list[str], maps: np.ndarray, layer: int = 0, ax=None, 
     ax.set_xlabel("position read (x: input, s: trace, then sep and answer)")
     ax.set_title(title or f"layer {layer + 1}: where each written token looked", fontsize=9)
     return ax
+
+
+def rnn_hidden_states(rnn, x: str, ax=None):
+    """The hand-built RNN's hidden units (rows) over the steps of ``x`` (columns): one unit is on at a
+    time, the pair (previous state, symbol read); the title row gives the automaton's states."""
+    ids = rnn.dfa.encode(x)
+    states, _, hidden = rnn.run([ids], keep_hidden=True)
+    ax = ax or plt.subplots(figsize=(0.3 * len(x) + 1.5, 0.25 * rnn.hidden + 1))[1]
+    sns.heatmap(hidden[0].T.numpy(), cmap="Greys", vmin=0, vmax=1, cbar=False, ax=ax, linewidths=0.2,
+                linecolor="0.85")
+    ax.set_yticks(np.arange(rnn.hidden) + 0.5, rnn.unit_names(), rotation=0, fontsize=7)
+    ax.set_xticks(np.arange(len(x)) + 0.5, [f"{c}\n{rnn.dfa.state_names[q]}" for c, q in zip(x, states[0].tolist())],
+                  rotation=0, fontsize=7)
+    ax.set_xlabel("symbol read, and the state M h_t after it")
+    ax.set_ylabel("hidden unit (state·symbol)")
+    return ax

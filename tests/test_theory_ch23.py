@@ -102,3 +102,11 @@ def test_exercise_checkers_say_right_and_wrong(capsys):
     assert ch3.check_full_state_trace(lambda x: [x[0] + c for c in x], max_length=6)
     assert not ch3.check_full_state_trace(lambda x: [str(int(c == x[0])) for c in x], max_length=6)
     assert "wrong" in capsys.readouterr().out
+
+
+def test_hand_built_rnn_one_unit_on_per_step():
+    rnn = dfa_rnn.DFARNN(automata.get("modular_counter", modulus=4))
+    states, worst, hidden = rnn.run([[0, 0, 1, 0]], keep_hidden=True)
+    assert hidden.shape == (1, 4, rnn.hidden) and (hidden.sum(-1) == 1).all()
+    assert states.tolist() == [[1, 2, 2, 3]] and worst == 0
+    assert rnn.unit_names()[0] == "0·a" and rnn.unit_names()[-1] == "start"

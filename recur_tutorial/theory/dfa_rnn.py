@@ -56,19 +56,27 @@ class DFARNN:
         return torch.sigmoid(self.gain * z)
 
     @torch.no_grad()
-    def run(self, x: torch.Tensor) -> tuple[torch.Tensor, float]:
+    def run(self, x: torch.Tensor, keep_hidden: bool = False):
         """Read a batch of input ids (B × n). Returns the state held after each symbol, read as the
         argmax of M h_t (B × n ids), and the largest distance of any hidden unit from its ideal 0/1
-        value over the whole run (0 for the step function, tiny for a steep sigmoid)."""
+        value over the whole run (0 for the step function, tiny for a steep sigmoid); with
+        ``keep_hidden`` also the hidden vectors h_1 … h_n (B × n × hidden)."""
         x = torch.as_tensor(x, dtype=torch.long)
         h = self.h0.expand(x.shape[0], -1)
         one_hot = torch.eye(self.dfa.table.shape[1], dtype=self.dtype)
-        out, worst = torch.empty_like(x), 0.0
+        out, worst, hidden = torch.empty_like(x), 0.0, []
         for t in range(x.shape[1]):
             h = self.nonlinearity(h @ self.W.T + one_hot[x[:, t]] @ self.U.T + self.b)
             out[:, t] = (h @ self.M.T).argmax(-1)
             worst = max(worst, float((h - h.round()).abs().max()))
-        return out, worst
+            if keep_hidden:
+                hidden.append(h)
+        return (out, worst, torch.stack(hidden, 1)) if keep_hidden else (out, worst)
+
+    def unit_names(self) -> list[str]:
+        """Hidden unit names: ``q·a`` for the pair units (state name, symbol), then ``start``."""
+        return [f"{self.dfa.state_names[q]}·{a}" for q in range(self.dfa.n_states)
+                for a in self.dfa.alphabet] + ["start"]
 
 
 def check_exact(dfa: DFA, length: int = 10_000, batch: int = 16, seed: int = 0, **options) -> dict:
