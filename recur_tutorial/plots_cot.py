@@ -46,11 +46,11 @@ def attention_map(tokens: list[str], maps: np.ndarray, layer: int = 0, ax=None, 
     weights = maps[:, layer].max(1)
     ax = ax or plt.subplots(figsize=(0.32 * len(tokens) + 1.5, 0.3 * len(written) + 1.2))[1]
     sns.heatmap(weights, cmap="Blues", vmin=0, vmax=1, cbar=False, ax=ax, linewidths=0.2, linecolor="0.9")
-    ax.set_xticks(np.arange(len(tokens)) + 0.5, [t.split(":")[-1] if ":" in t else t[1:-1] for t in tokens],
-                  rotation=0, fontsize=7)
+    ax.set_xticks(np.arange(len(tokens)) + 0.5, [t.strip("<>") for t in tokens], rotation=90, fontsize=7)
     ax.set_yticks(np.arange(len(written)) + 0.5, [f"{tokens[i]} (pos {i})" for i in written], rotation=0, fontsize=7)
-    ax.set_xlabel("position read (x: input, s: trace, then sep and answer)")
-    ax.set_title(title or f"layer {layer + 1}: where each written token looked", fontsize=9)
+    ax.set_xlabel("position read")
+    ax.set_title(title or f"layer {layer + 1}: where the query that wrote each token attended (max over heads)",
+                 fontsize=9)
     return ax
 
 

@@ -25,6 +25,7 @@ from ..training import Curriculum, train
 from .depth import threads
 from .profiles import profile_settings
 
+
 # ---- generation and attention ----------------------------------------------------------------------
 def generation_table(model: Transformer, layout, lengths, n: int = 64, seed: int = 10_000) -> pd.DataFrame:
     """Per length: the answer accuracy of greedy generation, the fraction of sequences whose whole
