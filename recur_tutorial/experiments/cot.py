@@ -19,10 +19,10 @@ import pandas as pd
 import torch
 
 from .. import models, tasks
+from ..cpu import threads
 from ..models.transformer import Transformer
 from ..tasks.generation import greedy_generate
 from ..training import Curriculum, train
-from .depth import threads
 from .profiles import profile_settings
 
 

@@ -9,10 +9,6 @@ it needs more layers as n grows.
 
 from __future__ import annotations
 
-import contextlib
-
-import torch
-
 from .grid import Run
 from .profiles import profile_settings
 
@@ -26,18 +22,6 @@ SETTINGS = {
              "batch_size": 128},
 }
 TRANSFORMER = {"d_model": 64, "n_heads": 4, "positional": "learned", "max_len": 64}
-
-
-@contextlib.contextmanager
-def threads(n: int = 1):
-    """Run torch on ``n`` threads inside the block. Small models on a CPU shared with other work are
-    several times faster on one thread than on two fighting for the same cores."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def runs(profile: str, group: str = GROUP) -> list[Run]:

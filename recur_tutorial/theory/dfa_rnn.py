@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..cpu import threads
 from ..errors import check_choice
 from .automata import DFA
 
@@ -85,7 +86,8 @@ def check_exact(dfa: DFA, length: int = 10_000, batch: int = 16, seed: int = 0, 
     rng = np.random.default_rng(seed)
     x = torch.as_tensor(rng.integers(0, len(dfa.alphabet), (batch, length)))
     rnn = DFARNN(dfa, **options)
-    states, worst = rnn.run(x)
+    with threads(1):
+        states, worst = rnn.run(x)
     states, truth = states.numpy(), dfa.run(x.numpy())
     return {"automaton": dfa.name, "states": dfa.n_states, "hidden units": rnn.hidden, "length": length,
             "state accuracy": float((states == truth).mean()),
