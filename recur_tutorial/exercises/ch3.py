@@ -1,0 +1,58 @@
+"""Chapter 3 exercise: design a full-state chain-of-thought trace.
+
+Write ``trace(x)`` for even_pairs: given an input string over ``ab`` it returns a list of trace tokens
+(any hashable values), one per symbol. :func:`check_full_state_trace` checks the two properties that
+make a trace a recurrence written out (Chapter 3):
+
+1. each token is a function of the token before it and the current symbol only (the first token of
+   the current symbol only): then a constant-depth model that reads those two tokens can write it;
+2. the answer is a function of the last token.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Callable, Hashable
+
+from .. import tasks
+
+START = object()
+
+
+def check_full_state_trace(trace: Callable[[str], list[Hashable]], task: str = "even_pairs",
+                           max_length: int = 8, verbose: bool = True) -> bool:
+    """Check ``trace`` on every string up to ``max_length``; print a verdict and return it."""
+    solver = tasks.get(task)
+    alphabet = list(solver.input_alphabet)
+    step: dict = {}
+    answer_of: dict = {}
+
+    def say(message: str) -> None:
+        if verbose:
+            print(message)
+
+    for length in range(1, max_length + 1):
+        for symbols in itertools.product(alphabet, repeat=length):
+            x = "".join(symbols)
+            tokens = list(trace(x))
+            if len(tokens) != len(x):
+                say(f"wrong: trace({x!r}) has {len(tokens)} tokens for {len(x)} symbols")
+                return False
+            previous = START
+            for t, (symbol, token) in enumerate(zip(x, tokens)):
+                seen = step.setdefault((previous, symbol), (token, x[: t + 1]))
+                if seen[0] != token:
+                    before = "the start" if previous is START else f"token {previous!r}"
+                    say(f"wrong: after {before} and symbol {symbol!r} your trace writes {seen[0]!r} on "
+                        f"{seen[1]!r} but {token!r} on {x[: t + 1]!r}: the token is not a function of "
+                        "the previous token and the symbol, so the trace does not carry the full state")
+                    return False
+                previous = token
+            answer = solver.solve(x)
+            if answer_of.setdefault(tokens[-1], (answer, x))[0] != answer:
+                other = answer_of[tokens[-1]][1]
+                say(f"wrong: {x!r} and {other!r} both end on token {tokens[-1]!r} but their answers differ")
+                return False
+    n_tokens = len({token for token, _ in step.values()})
+    say(f"right: a full-state trace with {n_tokens} distinct tokens")
+    return True

@@ -1,0 +1,230 @@
+"""Chapter 3: chain of thought as approximated recurrence.
+
+A causal decoder Transformer is trained by next-token prediction on the interleaved full-state trace
+of the task suite's ``causal_lm`` layout, ``BOS x₁ s₁ x₂ s₂ … x_n s_n SEP y`` (s_t the solver's state
+after x_t, so every trace token is a constant-depth function of the token before it and the current
+input), and compared with the same model trained to answer directly (``BOS x₁ … x_n SEP y``). At test
+time the model writes its own trace greedily (:mod:`recur_tutorial.tasks.generation`): the true
+inputs are fed, its own s_t is fed back. A *partial* trace writes only part of the state
+(modular_counter with m = 4 written mod 2).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .. import models, tasks
+from ..cpu import threads
+from ..models.transformer import Transformer
+from ..tasks.generation import greedy_generate
+from ..training import Curriculum, train
+from .profiles import profile_settings
+
+
+# ---- generation and attention ----------------------------------------------------------------------
+def generation_table(model: Transformer, layout, lengths, n: int = 64, seed: int = 10_000) -> pd.DataFrame:
+    """Per length: the answer accuracy of greedy generation, the fraction of sequences whose whole
+    trace the model wrote right, and the wall time of the generation."""
+    generator, rows = torch.Generator().manual_seed(seed), []
+    with threads(1):
+        for length in lengths:
+            started = time.perf_counter()
+            out = greedy_generate(model, layout, n, int(length), generator)
+            rows.append({"length": int(length), "accuracy": float(out.answer_accuracy.mean()),
+                         "trace right": float((out.trace_accuracy == 1).float().mean())
+                         if layout.trace is not None else float("nan"),
+                         "seconds": time.perf_counter() - started})
+    return pd.DataFrame(rows)
+
+
+@torch.no_grad()
+def attention_maps(model: Transformer, tokens: torch.Tensor) -> np.ndarray:
+    """The causal attention weights of every layer and head on one sequence (1 × T ids), as an array
+    layers × heads × T (queries) × T (keys), recomputed from each block's queries and keys."""
+    inputs = []
+    hooks = [block.attention.register_forward_hook(lambda module, args, output: inputs.append(args[0]))
+             for block in model.layers()]
+    try:
+        model(tokens)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    maps = []
+    for block, x in zip(model.layers(), inputs):
+        q, k, _ = block.attention.project(x)
+        q, k = model.positional.rotate(q), model.positional.rotate(k)
+        bias = model.positional.bias(x.shape[1], x.shape[1], True, x.device)
+        maps.append((q @ k.transpose(-1, -2) / q.shape[-1] ** 0.5 + bias).softmax(-1)[0])
+    return torch.stack(maps).cpu().numpy()
+
+
+@torch.no_grad()
+def trace_attention(model: Transformer, layout, x: str):
+    """Let the model write the trace and the answer of the input string ``x`` greedily (through its
+    ``step``). Returns the token names of the whole sequence, and for every written token the
+    attention of the query that wrote it: an array written × layers × heads × positions."""
+    ids = [2 + list(layout.task.input_alphabet).index(c) for c in layout.task.symbols(x)]
+    state, sequence, queries = model.initial_state(1), [], []
+
+    def read(token: int) -> torch.Tensor:
+        nonlocal state
+        sequence.append(token)
+        logits, state = model.step(torch.tensor([token]), state)
+        return logits[0]
+
+    def write(logits: torch.Tensor, low: int, high: int) -> int:
+        queries.append(len(sequence) - 1)  # the position whose output is the written token
+        return low + int(logits[low:high].argmax())
+
+    model.eval()
+    with threads(1):
+        read(0)  # BOS
+        for token in ids:
+            read(write(read(token), layout.trace_offset, layout.answer_offset))
+        sequence.append(write(read(1), layout.answer_offset, len(layout.vocab)))  # SEP, then the answer
+        maps = attention_maps(model, torch.tensor([sequence[:-1]]))
+    padded = np.zeros((len(queries), maps.shape[0], maps.shape[1], len(sequence)))
+    for row, query in enumerate(queries):
+        padded[row, :, :, :-1] = maps[:, :, query]  # the answer is never attended to
+    return [layout.vocab[t] for t in sequence], padded
+
+
+# ---- the chapter's runs ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CoTRun:
+    """One configuration: a task, a trace (None: answer directly) and a positional encoding."""
+
+    task: str
+    trace: str | None = "full"
+    positional: str = "alibi"
+    seed: int = 0
+    steps: int = 500
+    task_options: tuple = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.trace or 'direct'} · {self.positional}"
+
+    def layout(self):
+        task = tasks.get(self.task, **dict(self.task_options))
+        return tasks.get_layout("causal_lm", task, trace=self.trace)
+
+
+MODEL = {"d_model": 64, "n_layers": 2, "n_heads": 4, "d_mlp": 256}
+TRAINING = {"batch_size": 64, "lr": 1e-3, "warmup": 100, "schedule": "cosine"}
+COUNTER = (("modulus", 4),)
+
+SETTINGS = {
+    "quick": {"seeds": (0,), "steps": 300, "test_lengths": (20, 40, 60, 100, 200), "n_test": 64,
+              "cost_lengths": (25, 50, 100, 200),
+              "runs": [("parity_check", "full", "alibi"), ("parity_check", None, "alibi"),
+                       ("parity_check", "full", "rope"),
+                       ("cycle_navigation", "full", "alibi"), ("cycle_navigation", None, "alibi"),
+                       ("modular_counter", "full", "alibi"), ("modular_counter", "partial", "alibi")]},
+    "full": {"seeds": (0, 1, 2), "steps": 2000, "test_lengths": (20, 40, 60, 100, 200, 300, 400, 500),
+             "n_test": 256, "cost_lengths": (25, 50, 100, 200, 300, 400, 500),
+             "runs": [("parity_check", "full", "alibi"), ("parity_check", None, "alibi"),
+                      ("parity_check", "full", "rope"), ("parity_check", "full", "sinusoidal"),
+                      ("parity_check", "full", "none"),
+                      ("cycle_navigation", "full", "alibi"), ("cycle_navigation", None, "alibi"),
+                      ("modular_arithmetic", "full", "alibi"), ("modular_arithmetic", None, "alibi"),
+                      ("word_problem", "full", "alibi"), ("word_problem", None, "alibi"),
+                      ("modular_counter", "full", "alibi"), ("modular_counter", "partial", "alibi"),
+                      ("modular_counter", None, "alibi")]},
+}
+
+
+def runs(profile: str) -> list[CoTRun]:
+    s = profile_settings(profile, SETTINGS)
+    return [CoTRun(task, trace, positional, seed, s["steps"], COUNTER if task == "modular_counter" else ())
+            for task, trace, positional in s["runs"] for seed in s["seeds"]]
+
+
+def train_run(run: CoTRun, device=None) -> tuple[Transformer, float]:
+    """Build and train the run's model (lengths 1..40); return it and the training time in seconds."""
+    layout = run.layout()
+    model = models.build("transformer", layout, seed=run.seed, causal=True, positional=run.positional,
+                         max_len=4096, **MODEL)
+    started = time.perf_counter()
+    with threads(1):
+        train(model, layout, steps=run.steps, curriculum=Curriculum(1, 40), seed=run.seed, device=device,
+              progress=False, **TRAINING)
+    return model, time.perf_counter() - started
+
+
+# ---- what the answer costs --------------------------------------------------------------------------
+def train_lstm(task: str = "parity_check", seed: int = 0, steps: int = 300):
+    """The recurrent baseline: a 1-layer LSTM on the prefix-labelled layout (lengths 1..40)."""
+    layout = tasks.get_layout("tagging", tasks.get(task))
+    model = models.build("lstm", layout, seed=seed, hidden=64)
+    with threads(1):
+        train(model, layout, steps=steps, batch_size=64, lr=3e-3, curriculum=Curriculum(1, 40), seed=seed,
+              progress=False)
+    return model, layout
+
+
+def cost_table(cot_model: Transformer, cot_layout, direct_model: Transformer, direct_layout, lstm_model,
+               lstm_layout, lengths, n: int = 64, seed: int = 20_000) -> pd.DataFrame:
+    """Per input length and model: tokens the model writes to answer, sequential steps on the critical
+    path, answer accuracy and wall time for a batch of ``n``.
+
+    The chain-of-thought model writes n trace tokens and the answer, one step each (a step runs all
+    its layers); the direct Transformer reads the whole input in one parallel pass of its layers and
+    writes the answer; the LSTM reads the input one symbol per step and answers at the last one.
+    """
+    generator, rows = torch.Generator().manual_seed(seed), []
+    layers = len(cot_model.blocks)
+    with threads(1), torch.no_grad():
+        for length in lengths:
+            length = int(length)
+            started = time.perf_counter()
+            out = greedy_generate(cot_model, cot_layout, n, length, generator)
+            rows.append({"model": "Transformer + CoT", "length": length, "tokens written": length + 1,
+                         "sequential steps": (2 * length + 2) * layers,
+                         "accuracy": float(out.answer_accuracy.mean()), "seconds": time.perf_counter() - started})
+            seq = direct_layout.sequences(n, length, generator)
+            answer_at = int(seq.answer[0].nonzero()[0]) - 1  # the SEP position predicts the answer
+            started = time.perf_counter()
+            logits = direct_model(seq.tokens[:, : answer_at + 1])[:, -1]
+            seconds = time.perf_counter() - started
+            rows.append({"model": "Transformer, direct", "length": length, "tokens written": 1,
+                         "sequential steps": layers,
+                         "accuracy": float((logits.argmax(-1) == seq.tokens[:, answer_at + 1]).float().mean()),
+                         "seconds": seconds})
+            batch = lstm_layout.batch(n, length, generator)
+            started = time.perf_counter()
+            logits = lstm_model(batch.tokens)[:, -1]
+            seconds = time.perf_counter() - started
+            rows.append({"model": "LSTM", "length": length, "tokens written": 1, "sequential steps": length,
+                         "accuracy": float((logits.argmax(-1) == batch.targets[:, -1]).float().mean()),
+                         "seconds": seconds})
+    return pd.DataFrame(rows)
+
+
+def run_all(runs: list[CoTRun], test_lengths, n_test: int = 64) -> tuple[pd.DataFrame, dict]:
+    """Train every run and test it by greedy generation at ``test_lengths``. Returns the per-length
+    table (task, model, seed, length, accuracy, trace right, seconds, train_seconds) and the trained
+    models keyed by (task, label, seed)."""
+    frames, trained = [], {}
+    for run in runs:
+        model, seconds = train_run(run)
+        table = generation_table(model, run.layout(), test_lengths, n=n_test)
+        frames.append(table.assign(task=run.task, model=run.label, seed=run.seed, train_seconds=seconds))
+        trained[(run.task, run.label, run.seed)] = model
+    return pd.concat(frames, ignore_index=True), trained
+
+
+def summarise(table: pd.DataFrame, train_max: int = 40) -> pd.DataFrame:
+    """Per task, model and seed: mean accuracy within the training lengths, the mean and the minimum
+    beyond them, and the fraction of sequences whose whole trace was right beyond them."""
+    inside = table[table.length <= train_max].groupby(["task", "model", "seed"]).accuracy.mean()
+    beyond = table[table.length > train_max].groupby(["task", "model", "seed"]).accuracy
+    trace = table[table.length > train_max].groupby(["task", "model", "seed"])["trace right"].mean()
+    return pd.DataFrame({"in_distribution": inside, "beyond": beyond.mean(), "beyond_min": beyond.min(),
+                         "trace_right_beyond": trace,
+                         "train_seconds": table.groupby(["task", "model", "seed"]).train_seconds.first()}).reset_index()

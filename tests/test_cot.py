@@ -1,0 +1,80 @@
+"""Chapter 3 experiment code: cached decoding, generation accuracy, attention traces, settings."""
+
+import pytest
+import torch
+
+from recur_tutorial import cpu
+from recur_tutorial.experiments import cot, depth
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    run = cot.CoTRun("parity_check", steps=3)
+    model, seconds = cot.train_run(run)
+    return run, model
+
+
+def test_attention_maps_are_causal_distributions(tiny):
+    run, model = tiny
+    tokens = run.layout().sequences(1, 6, torch.Generator().manual_seed(0)).tokens
+    maps = cot.attention_maps(model, tokens)
+    assert maps.shape == (2, 4, tokens.shape[1], tokens.shape[1])
+    assert maps.sum(-1) == pytest.approx(1.0, abs=1e-5)
+    assert (maps[..., torch.ones(tokens.shape[1], tokens.shape[1]).triu(1).bool().numpy()] == 0).all()
+
+
+def test_generation_table_columns(tiny):
+    run, model = tiny
+    table = cot.generation_table(model, run.layout(), [3, 5], n=4)
+    assert list(table.length) == [3, 5]
+    assert table.accuracy.between(0, 1).all() and table["trace right"].between(0, 1).all()
+
+
+def test_same_seed_same_model():
+    a, _ = cot.train_run(cot.CoTRun("parity_check", steps=2, seed=3))
+    b, _ = cot.train_run(cot.CoTRun("parity_check", steps=2, seed=3))
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
+def test_trace_attention_shapes(tiny):
+    run, model = tiny
+    tokens, maps = cot.trace_attention(model, run.layout(), "01101")
+    assert tokens[0] == "<bos>" and tokens[-2] == "<sep>" and tokens[-1].startswith("y:")
+    assert [t[:2] for t in tokens[1:-2]] == ["x:", "s:"] * 5
+    assert maps.shape == (6, 2, 4, len(tokens))
+    assert maps.sum(-1) == pytest.approx(1.0)
+
+
+def test_profiles_list_runs():
+    quick = cot.runs("quick")
+    assert {r.task for r in quick} >= {"parity_check", "modular_counter"}
+    assert any(r.trace == "partial" for r in quick) and any(r.trace is None for r in quick)
+    assert len(cot.runs("full")) > len(quick)
+    assert {r.name for r in depth.runs("quick")} == {"Transformer, 1 layer", "Transformer, 2 layers",
+                                                    "Transformer, 4 layers", "LSTM, 1 layer"}
+
+
+def test_threads_restored():
+    before = torch.get_num_threads()
+    with cpu.threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+
+
+def test_trace_viewer_builds(tiny):
+    pytest.importorskip("ipywidgets")
+    from recur_tutorial.widgets import trace_viewer
+
+    run, model = tiny
+    view = trace_viewer(model, run.layout(), "0110")
+    assert view.children[0].max == 4  # four trace tokens and the answer: steps 0..4
+
+
+def test_summarise_columns():
+    import pandas as pd
+
+    table = pd.DataFrame({"task": "t", "model": "m", "seed": 0, "length": [20, 60, 100],
+                          "accuracy": [1.0, 0.5, 0.7], "trace right": [1.0, 0.25, 0.75], "train_seconds": 3.0})
+    row = cot.summarise(table).iloc[0]
+    assert row.in_distribution == 1.0 and row.beyond == pytest.approx(0.6) and row.beyond_min == 0.5
+    assert row.trace_right_beyond == pytest.approx(0.5)

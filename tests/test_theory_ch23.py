@@ -1,0 +1,112 @@
+"""Chapters 2 and 3 theory: automata, the Fibonacci example, the hand-built RNN and Transformer."""
+
+import numpy as np
+import pytest
+import torch
+
+from recur_tutorial import tasks
+from recur_tutorial.errors import ConfigError
+from recur_tutorial.exercises import ch2, ch3
+from recur_tutorial.theory import automata, dfa_rnn, dfa_transformer, fibonacci
+
+TASK_DFAS = ["parity_check", "cycle_navigation", "even_pairs", "modular_arithmetic", "modular_counter"]
+
+
+@pytest.mark.parametrize("name", TASK_DFAS)
+def test_dfa_agrees_with_task_solver(name):
+    task, dfa = tasks.get(name), automata.get(name)
+    for length in (1, 2, 3, 7, 20):
+        x, y = task.generate(32, length, torch.Generator().manual_seed(length))
+        states = dfa.run(x.numpy())
+        for row, q in zip(x, states[:, -1]):
+            text = task.decode_input(row)
+            assert dfa.outputs[q] == task.solve(text) == dfa.answer(text)
+        assert [dfa.outputs[q] for q in states[:, -1]] == [task.output_alphabet[i] for i in y[:, 0]]
+
+
+def test_modular_counter_dfa():
+    dfa = automata.get("modular_counter", modulus=4)
+    assert dfa.answer("aabaaba") == str(5 % 4)
+    assert dfa.trace("aab") == [1, 2, 2]
+
+
+def test_unknown_automaton_lists_names():
+    with pytest.raises(ConfigError, match="parity_check"):
+        automata.get("nope")
+    with pytest.raises(ConfigError, match="no finite automaton"):
+        automata.get("reverse_string")
+
+
+def test_bad_table_is_refused():
+    with pytest.raises(ConfigError):
+        automata.DFA("bad", "01", [[0, 2], [1, 0]], 0, ["0", "1"])
+
+
+def test_word_problem_dfa_is_the_group():
+    task = tasks.get("word_problem", group="S3")
+    dfa = automata.get("word_problem", group="S3")
+    x, y = task.generate(16, 12, torch.Generator().manual_seed(0))
+    states = dfa.run(x.numpy())
+    assert [dfa.outputs[q] for q in states[:, -1]] == [task.output_alphabet[i] for i in y[:, 0]]
+
+
+def test_fibonacci_windows():
+    stream = fibonacci.recurrent_stream(30)
+    assert stream[:6] == [0, 0, 1, 0, 0, 1]  # F_1..F_6 = 1 1 2 3 5 8
+    table = fibonacci.window_table(60)
+    assert list(table.suffices) == [False, False, True, True, True]
+    assert fibonacci.minimal_window(stream) == 2
+    # every surviving rule at k = 2 agrees on the three windows that occur; the fourth is free
+    assert table.loc[2, "consistent rules"] == 2
+
+
+def test_fibonacci_states_are_pisano_period():
+    assert fibonacci.modulus_table([2, 3, 5], steps=200)["states visited"].tolist() == [3, 8, 20]
+
+
+@pytest.mark.parametrize("name", ["parity_check", "modular_counter", "even_pairs", "cycle_navigation"])
+@pytest.mark.parametrize("activation", ["step", "sigmoid"])
+def test_hand_built_rnn_exact(name, activation):
+    result = dfa_rnn.check_exact(automata.get(name), length=2000, batch=4, activation=activation)
+    assert result["state accuracy"] == 1.0
+
+
+def test_hand_built_rnn_is_an_elman_step():
+    rnn = dfa_rnn.DFARNN(automata.get("parity_check"))
+    assert rnn.W.shape == (rnn.hidden, rnn.hidden) and rnn.U.shape == (rnn.hidden, 2)
+
+
+@pytest.mark.parametrize("name", ["parity_check", "modular_counter", "cycle_navigation"])
+def test_hand_built_transformer_exact(name):
+    result = dfa_transformer.check_exact(automata.get(name), length=300, batch=4)
+    assert result["trace accuracy"] == 1.0
+    assert result["attends to the previous state token"] == 1.0
+
+
+def test_hand_built_transformer_forward_matches_generation():
+    dfa = automata.get("cycle_navigation")
+    model = dfa_transformer.DFATransformer(dfa)
+    x = torch.randint(0, 3, (3, 25), generator=torch.Generator().manual_seed(0))
+    generated = model.generate(x)
+    logits, attention = model.forward(model.sequence(x, torch.as_tensor(generated.states)))
+    assert (logits[:, 1::2].argmax(-1).numpy() == generated.states).all()
+    assert (attention[:, 1::2].argmax(-1) == torch.arange(0, 50, 2)).all()
+
+
+def test_exercise_checkers_say_right_and_wrong(capsys):
+    right = automata.from_function("div3", "01", [0, 1, 2], 0, lambda q, a: (2 * q + int(a)) % 3,
+                                   lambda q: "1" if q == 0 else "0")
+    wrong = automata.get("parity_check")
+    assert ch2.check_divisible_by_three(right, max_length=6)
+    assert not ch2.check_divisible_by_three(wrong, max_length=6)
+    assert ch3.check_full_state_trace(lambda x: [x[0] + c for c in x], max_length=6)
+    assert not ch3.check_full_state_trace(lambda x: [str(int(c == x[0])) for c in x], max_length=6)
+    assert "wrong" in capsys.readouterr().out
+
+
+def test_hand_built_rnn_one_unit_on_per_step():
+    rnn = dfa_rnn.DFARNN(automata.get("modular_counter", modulus=4))
+    states, worst, hidden = rnn.run([[0, 0, 1, 0]], keep_hidden=True)
+    assert hidden.shape == (1, 4, rnn.hidden) and (hidden.sum(-1) == 1).all()
+    assert states.tolist() == [[1, 2, 2, 3]] and worst == 0
+    assert rnn.unit_names()[0] == "0·a" and rnn.unit_names()[-1] == "start"
