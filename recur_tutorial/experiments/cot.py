@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 
 from .. import models, tasks
-from ..cpu import threads
+from ..runtime import threads
 from ..models.transformer import Transformer
 from ..tasks.generation import greedy_generate
 from ..training import Curriculum, train

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..cpu import threads
+from ..runtime import threads
 from ..errors import check_choice
 from .automata import DFA
 

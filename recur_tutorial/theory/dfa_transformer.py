@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..cpu import threads
+from ..runtime import threads
 from ..errors import check
 from .automata import DFA
 
