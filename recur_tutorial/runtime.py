@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 
 import numpy as np
@@ -43,3 +44,15 @@ def threads(n: int = 1):
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def progress_bar(iterable, *, desc: str, show: bool = True, **options):
+    """A tqdm bar that renders in notebooks and terminals.
+
+    Hidden when ``show`` is false or the environment sets ``RECUR_TUTORIAL_PROGRESS=0``, as the
+    book's build does: a bar frozen in an executed notebook says nothing to a reader.
+    """
+    from tqdm.auto import tqdm
+
+    hidden = not show or os.environ.get("RECUR_TUTORIAL_PROGRESS") == "0"
+    return tqdm(iterable, desc=desc, disable=hidden, **options)

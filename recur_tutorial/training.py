@@ -13,11 +13,10 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from .errors import check, check_choice
 from .models import SequenceModel
-from .runtime import get_device
+from .runtime import get_device, progress_bar
 from .tasks import IGNORE, Batch, Layout
 
 CURRICULA = ("uniform", "increasing")
@@ -98,7 +97,7 @@ def train(
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     rows, started = [], time.perf_counter()
-    bar = tqdm(range(steps), desc=f"{layout.task.name}", disable=not progress, leave=False)
+    bar = progress_bar(range(steps), desc=layout.task.name, show=progress, leave=False)
     for step in bar:
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(step, steps, lr, warmup, schedule)

@@ -234,3 +234,12 @@ def test_causal_lm_evaluation_scores_greedy_generation():
     generator = torch.Generator().manual_seed(7)
     expected = [rt.tasks.greedy_answer_accuracy(model, layout, 16, n, generator) for n in (3, 50)]
     assert result.table.accuracy.tolist() == pytest.approx(expected)
+
+
+def test_progress_bars_can_be_hidden_for_the_book_build(monkeypatch):
+    from recur_tutorial.runtime import progress_bar
+
+    assert not progress_bar(range(3), desc="x").disable
+    assert progress_bar(range(3), desc="x", show=False).disable
+    monkeypatch.setenv("RECUR_TUTORIAL_PROGRESS", "0")
+    assert progress_bar(range(3), desc="x").disable

@@ -12,6 +12,7 @@ time of each chapter goes to ``_build/results/timings.json``.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import time
@@ -55,6 +56,8 @@ def hide_injected_parameters(path: Path) -> None:
 
 
 def execute(chapter: str, profile: str) -> float:
+    """Run one chapter with papermill, its progress bars off (a frozen bar says nothing in a book)."""
+    os.environ["RECUR_TUTORIAL_PROGRESS"] = "0"
     source = ROOT / f"{chapter}.ipynb"
     target = SOURCE / f"{chapter}.ipynb"
     started = time.perf_counter()

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 from .. import models, tasks
 from ..evaluation import evaluate
 from ..results import read_json, write_json
+from ..runtime import progress_bar
 from ..training import Curriculum, train
 
 
@@ -82,7 +82,7 @@ def run_grid(runs: Iterable[Run], path: str | Path, *, device=None, progress: bo
     runs = list(runs)
     stored = read_json(path, default={})
     todo = [run for run in runs if run.key not in stored]
-    for run in tqdm(todo, desc="runs", disable=not progress or not todo):
+    for run in progress_bar(todo, desc="runs", show=progress and bool(todo)):
         stored[run.key] = run.execute(device)
         write_json(path, stored)
     return per_length_table([stored[run.key] for run in runs], runs)
