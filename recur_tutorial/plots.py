@@ -36,11 +36,15 @@ def accuracy_vs_length(table: pd.DataFrame, *, train_max: int = 40, chance: dict
 
 
 def score_heatmap(scores: pd.DataFrame, *, value: str = "score", index: str = "task", columns: str = "model",
-                  ax=None, title: str | None = None, order: list[str] | None = None):
-    """A task × model grid of scores, annotated, green where solved (≥ 0.9)."""
+                  ax=None, title: str | None = None, order: list[str] | None = None,
+                  column_order: list[str] | None = None):
+    """A task × model grid of scores, annotated, green where solved (≥ 0.9); rows and columns in
+    the given orders."""
     grid = scores.pivot(index=index, columns=columns, values=value)
     if order is not None:
         grid = grid.reindex([t for t in order if t in grid.index])
+    if column_order is not None:
+        grid = grid[[c for c in column_order if c in grid.columns]]
     ax = ax or plt.gca()
     sns.heatmap(grid, annot=True, fmt=".2f", vmin=0, vmax=1, cmap="RdYlGn", cbar=False, ax=ax,
                 linewidths=0.5, linecolor="white")
