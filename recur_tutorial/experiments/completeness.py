@@ -14,12 +14,16 @@ over lengths 41 and beyond.
 
 from __future__ import annotations
 
+import json
+import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import pandas as pd
 import torch
 
 from .. import models, tasks
-from ..results import read_json
+from ..results import read_json, write_json
 from ..training import Curriculum, train
 from .grid import Run
 from .profiles import profile_settings
@@ -144,5 +148,72 @@ def training_seconds(path: str | Path) -> dict[str, float]:
     return {label: sum(v) / len(v) for label, v in seconds.items()}
 
 
-__all__ = ["MODELS", "NEGATIVE", "POSITIVE_LINEAR", "SETTINGS", "STATEFUL", "THEORY", "make_run", "runs",
+# ---- autoregression plus chain of thought hands the recurrence back ------------------------------
+COT = {
+    "quick": {"grid": {"parity_check": (("Linear Transformer", "Mamba [0, 1]", "DeltaNet [0, 1]"), (0,))},
+              "steps": 400, "batch_size": 64, "test_lengths": (20, 40, 80, 200), "test_batch": 128},
+    "full": {"grid": {task: (POSITIVE_LINEAR, (0, 1, 2)) for task in ("parity_check", "cycle_navigation")},
+             "steps": 2000, "batch_size": 64, "test_lengths": (20, 40, 80, 160, 256, 500), "test_batch": 256},
+}
+"""Chain-of-thought runs: causal language-model layout, full-state trace interleaved with the input
+(x₁ s₁ x₂ s₂ … xₙ sₙ, then the answer), trained on input lengths 1..40 by next-token prediction;
+tested by greedy generation, the model reading its own trace tokens."""
+
+
+@dataclass(frozen=True)
+class CoTRun:
+    task: str
+    label: str
+    seed: int
+    steps: int
+    batch_size: int
+    test_lengths: tuple[int, ...]
+    test_batch: int
+    trace: str = "full"
+    train_lengths: tuple[int, int] = (1, 40)
+
+    @property
+    def key(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    def execute(self, device=None) -> dict:
+        from ..tasks.generation import greedy_answer_accuracy
+
+        name, config = MODELS[self.label]
+        layout = tasks.get_layout("causal_lm", tasks.get(self.task, **TASK_OPTIONS.get(self.task, {})),
+                                  trace=self.trace, interleave=True)
+        model = models.build(name, layout, seed=self.seed, **config)
+        started = time.perf_counter()
+        train(model, layout, steps=self.steps, batch_size=self.batch_size,
+              lr=LEARNING_RATES.get(self.label, DEFAULT_LR), curriculum=Curriculum(*self.train_lengths),
+              seed=self.seed, device=device, progress=False)
+        train_seconds = time.perf_counter() - started
+        generator = torch.Generator().manual_seed(10_000 + self.seed)
+        accuracy = [greedy_answer_accuracy(model, layout, self.test_batch, n, generator, device)
+                    for n in self.test_lengths]
+        return {"run": asdict(self), "lengths": list(self.test_lengths), "accuracy": accuracy,
+                "train_seconds": train_seconds}
+
+
+def cot_runs(profile: str) -> list[CoTRun]:
+    s = profile_settings(profile, COT)
+    return [CoTRun(task, label, seed, s["steps"], s["batch_size"], s["test_lengths"], s["test_batch"])
+            for task, (labels, seeds) in s["grid"].items() for label in labels for seed in seeds]
+
+
+def run_cot(runs: list[CoTRun], path: str | Path, device=None) -> pd.DataFrame:
+    """Run the chain-of-thought runs not yet stored in ``path`` (JSON, resumable); return the
+    answer accuracy per (task, model, seed, input length)."""
+    stored = read_json(path, default={})
+    for run in runs:
+        if run.key not in stored:
+            stored[run.key] = run.execute(device)
+            write_json(path, stored)
+    return pd.concat([
+        pd.DataFrame({"task": run.task, "model": run.label, "seed": run.seed, "length": stored[run.key]["lengths"],
+                      "accuracy": stored[run.key]["accuracy"]})
+        for run in runs], ignore_index=True)
+
+
+__all__ = ["COT", "CoTRun", "cot_runs", "run_cot", "MODELS", "NEGATIVE", "POSITIVE_LINEAR", "SETTINGS", "STATEFUL", "THEORY", "make_run", "runs",
            "trained_model", "training_seconds"]
