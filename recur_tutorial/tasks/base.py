@@ -29,6 +29,8 @@ class Task:
     output_alphabet: ClassVar[str]
     min_length: ClassVar[int] = 1
     description: ClassVar[str] = ""
+    separator: ClassVar[str] = ""
+    """Written between symbols in strings: empty for one-character symbols, a space for named ones."""
 
     # ---- lengths ---------------------------------------------------------------------------
     def input_length(self, length: int) -> int:
@@ -81,18 +83,25 @@ class Task:
         return type(self).prefix_labels is not Task.prefix_labels
 
     # ---- strings ---------------------------------------------------------------------------
+    def symbols(self, text: str) -> list[str]:
+        """Split a string of this task into its symbols."""
+        return text.split(self.separator) if self.separator else list(text)
+
     def decode_input(self, ids: torch.Tensor) -> str:
-        return "".join(self.input_alphabet[i] for i in ids.tolist())
+        return self.separator.join(self.input_alphabet[i] for i in ids.tolist())
 
     def decode_output(self, ids: torch.Tensor) -> str:
         """The output string, cut after the end marker when the task uses one."""
-        text = "".join(self.output_alphabet[i] for i in ids.tolist())
-        return text[: text.index(END) + 1] if END in text else text
+        symbols = [self.output_alphabet[i] for i in ids.tolist()]
+        if END in symbols:
+            symbols = symbols[: symbols.index(END) + 1]
+        return self.separator.join(symbols)
 
     def encode_input(self, text: str) -> torch.Tensor:
-        unknown = sorted(set(text) - set(self.input_alphabet))
+        symbols = self.symbols(text)
+        unknown = sorted(set(symbols) - set(self.input_alphabet))
         check(not unknown, f"symbols {unknown} are not in {self.name}'s alphabet {self.input_alphabet!r}")
-        return torch.tensor([self.input_alphabet.index(c) for c in text], dtype=torch.long)
+        return torch.tensor([self.input_alphabet.index(c) for c in symbols], dtype=torch.long)
 
     def samples(self, n: int, length: int, seed: int = 0) -> list[tuple[str, str]]:
         """``n`` examples of length ℓ as (input, output) strings."""
@@ -106,3 +115,23 @@ class Task:
 def uniform_symbols(batch_size: int, length: int, n: int, generator: torch.Generator) -> torch.Tensor:
     """B × ℓ ids drawn uniformly from range(n)."""
     return torch.randint(0, n, (batch_size, length), generator=generator)
+
+
+def uniform_below(high: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """One id per entry of ``high``, uniform in range(high) (every entry of ``high`` ≥ 1)."""
+    return (torch.rand(high.shape, generator=generator) * high).long().clamp(max=high - 1)
+
+
+def raised_to_multiple(length: int, k: int) -> int:
+    """The smallest multiple of ``k`` that is at least ``length``."""
+    return length + (-length) % k
+
+
+def substitute_one(x: torch.Tensor, rows: torch.Tensor, n: int, generator: torch.Generator) -> torch.Tensor:
+    """A copy of ``x`` where, in each row flagged by ``rows``, one uniform position holds another
+    of the ``n`` symbols (uniform among the other n − 1)."""
+    batch_size, length = x.shape
+    position = torch.randint(0, length, (batch_size, 1), generator=generator)
+    shift = torch.randint(1, n, (batch_size, 1), generator=generator)
+    changed = (x.gather(1, position) + shift) % n
+    return torch.where(rows[:, None], x.scatter(1, position, changed), x)

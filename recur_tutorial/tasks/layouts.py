@@ -113,6 +113,6 @@ class Tagging(Layout):
         return Batch(x, self.task.prefix_labels(x))
 
 
-def get_layout(name: str, task: Task) -> Layout:
-    """The layout called ``name`` for ``task``."""
-    return LAYOUTS[name](task)
+def get_layout(name: str, task: Task, **options) -> Layout:
+    """The layout called ``name`` for ``task``, e.g. ``get_layout("causal_lm", task, trace="full")``."""
+    return LAYOUTS[name](task, **options)

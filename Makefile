@@ -1,0 +1,41 @@
+# Two commands on a fresh machine with Python 3.11:  make book  and  make test.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PROFILE ?= quick
+BUILD_FLAGS := -W -n --keep-going
+
+.PHONY: setup chapters html book test test-fast bench clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+chapters: setup            ## execute every chapter with papermill (PROFILE=quick|full)
+	$(PY) tools/execute_chapters.py --profile $(PROFILE)
+
+html: setup                ## build the HTML book strictly from the executed chapters
+	$(VENV)/bin/jupyter-book build _build/source --path-output . $(BUILD_FLAGS)
+	mkdir -p _build/html/results && cp _build/results/*.json _build/html/results/
+
+book: chapters html
+	@echo "The book is built: open _build/html/index.html"
+
+test: setup                ## every test: units, properties, chapters executed, strict build
+	$(PY) -m pytest -q -ra
+
+test-fast: setup           ## the unit and property tests only
+	$(PY) -m pytest -q -m "not slow"
+
+bench: setup
+	$(PY) bench/tasks.py
+	$(PY) bench/ops.py
+
+clean:
+	rm -rf _build .pytest_cache
