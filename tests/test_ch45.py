@@ -123,9 +123,10 @@ def test_eigenvalue_figure_draws_every_probe():
 def test_notebook_structure(path):
     nb = json.loads(path.read_text())
     cells = nb["cells"]
-    assert cells[0]["cell_type"] == "code" and "parameters" in cells[0]["metadata"].get("tags", [])
-    assert 'profile = "quick"' in "".join(cells[0]["source"])
+    assert cells[0]["cell_type"] == "markdown" and "".join(cells[0]["source"]).startswith("# ")
     code = [c for c in cells if c["cell_type"] == "code"]
+    assert "parameters" in code[0]["metadata"].get("tags", [])
+    assert 'profile = "quick"' in "".join(code[0]["source"])
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), "commit without outputs"
     assert "describe_device()" in "".join(code[1]["source"])
     last = "".join(code[-1]["source"])
