@@ -1,7 +1,9 @@
 """Accuracy against length, and the score of Delétang et al.
 
 For each test length ℓ: the per-token accuracy on the scored positions of each sequence, averaged
-over the sequences. The *score* is the mean of that accuracy over the lengths beyond training
+over the sequences. On the causal language-model layout the model generates its trace and answer
+greedily, its own tokens fed back (:func:`recur_tutorial.tasks.greedy_answer_accuracy`), and only
+the answer is scored. The *score* is the mean of that accuracy over the lengths beyond training
 (ℓ > ``train_max``); a task counts as solved when the score is at least 0.9.
 """
 
@@ -16,7 +18,7 @@ import torch
 from .errors import check
 from .models import SequenceModel
 from .runtime import get_device
-from .tasks import Batch, Layout
+from .tasks import Batch, CausalLM, Layout, greedy_answer_accuracy
 from .tasks.layouts import Tagging
 
 SOLVED = 0.9
@@ -90,6 +92,8 @@ def evaluate(
     generator = torch.Generator().manual_seed(seed)
     if isinstance(layout, Tagging) and model.causal:
         accuracies = _tagging_accuracies(model, layout, lengths, batch_size, generator, device)
+    elif isinstance(layout, CausalLM):
+        accuracies = [greedy_answer_accuracy(model, layout, batch_size, n, generator, device) for n in lengths]
     else:
         accuracies = [_accuracy_at(model, layout, n, batch_size, generator, device) for n in lengths]
     return Evaluation(pd.DataFrame({"length": lengths, "accuracy": accuracies}), train_max)

@@ -9,8 +9,14 @@ import torch
 
 from ..errors import ConfigError, Registry, check
 from ..tasks import Layout
+from . import ops, probe
+from .attention_like import DeltaNet, LinearTransformer, RetNet
 from .base import SequenceModel
+from .memory_rnn import StackRNN, TapeRNN
+from .recurrent_transformers import MemoryTransformer, RecurrentTransformer, UniversalTransformer
 from .rnn import RecurrentNet
+from .rwkv import RWKV4, RWKV6
+from .ssm import DiagonalRNN, Mamba
 from .transformer import Transformer
 
 MODELS: Registry = Registry("model")
@@ -18,6 +24,21 @@ MODELS.register("rnn")(partial(RecurrentNet, cell="rnn"))
 MODELS.register("gru")(partial(RecurrentNet, cell="gru"))
 MODELS.register("lstm")(partial(RecurrentNet, cell="lstm"))
 MODELS.register("transformer")(Transformer)
+MODELS.register("linear_transformer")(LinearTransformer)
+MODELS.register("retnet")(RetNet)
+MODELS.register("rwkv4")(RWKV4)
+MODELS.register("rwkv6")(RWKV6)
+MODELS.register("mamba")(Mamba)
+MODELS.register("deltanet")(DeltaNet)
+MODELS.register("diagonal_rnn")(DiagonalRNN)
+for _name, _model in (("mamba", Mamba), ("deltanet", DeltaNet), ("diagonal_rnn", DiagonalRNN)):
+    # Grazzi et al. 2025: the same model with transition eigenvalues in (−1, 1)
+    MODELS.register(f"{_name}_neg")(partial(_model, negative_eigenvalues=True))
+MODELS.register("stack_rnn")(StackRNN)
+MODELS.register("tape_rnn")(TapeRNN)
+MODELS.register("universal_transformer")(UniversalTransformer)
+MODELS.register("recurrent_transformer")(RecurrentTransformer)
+MODELS.register("memory_transformer")(MemoryTransformer)
 
 
 def options(name: str) -> dict[str, object]:
@@ -59,4 +80,4 @@ def names() -> list[str]:
     return MODELS.names()
 
 
-__all__ = ["MODELS", "SequenceModel", "build", "names", "options"]
+__all__ = ["MODELS", "SequenceModel", "build", "names", "ops", "options", "probe"]

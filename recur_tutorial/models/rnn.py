@@ -32,3 +32,11 @@ class RecurrentNet(SequenceModel):
     def forward(self, tokens):
         states, _ = self.recurrent(self.embed(tokens))
         return self.head(states)
+
+    def initial_state(self, batch_size, device="cpu"):
+        """None: torch's zero state (h, and c for the LSTM, of shape n_layers × B × hidden)."""
+        return None
+
+    def step(self, token, state):
+        out, state = self.recurrent(self.embed(token)[:, None], state)
+        return self.head(out[:, 0]), state

@@ -27,13 +27,24 @@ class SelfAttention(nn.Module):
         self.qkv = nn.Linear(d_model, 3 * d_model)
         self.out = nn.Linear(d_model, d_model)
 
-    def forward(self, x: torch.Tensor, positional: Positional, causal: bool) -> torch.Tensor:
+    def project(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """Queries, keys and values, each B × H × T × d_h."""
+        return list(self.qkv(x).unflatten(-1, (3, self.n_heads, -1)).permute(2, 0, 3, 1, 4))
+
+    def forward(self, x: torch.Tensor, positional: Positional, causal: bool, past=None):
+        """Attend from x (B × T × d) to ``past`` keys and values (a KV cache, or None) and x's own.
+
+        Returns the output and the keys and values of every position seen, to pass as ``past`` next.
+        """
         batch, length, width = x.shape
-        q, k, v = self.qkv(x).view(batch, length, 3, self.n_heads, -1).permute(2, 0, 3, 1, 4)
-        q, k = positional.rotate(q), positional.rotate(k)
-        bias = positional.bias(length, length, causal, x.device)
+        offset = 0 if past is None else past[0].shape[2]
+        q, k, v = self.project(x)
+        q, k = positional.rotate(q, offset), positional.rotate(k, offset)
+        if past is not None:
+            k, v = torch.cat([past[0], k], 2), torch.cat([past[1], v], 2)
+        bias = positional.bias(length, k.shape[2], causal, x.device)
         y = F.scaled_dot_product_attention(q, k, v, attn_mask=None if bias is None else bias.to(q.dtype))
-        return self.out(y.transpose(1, 2).reshape(batch, length, width))
+        return self.out(y.transpose(1, 2).reshape(batch, length, width)), (k, v)
 
 
 class Block(nn.Module):
@@ -43,16 +54,19 @@ class Block(nn.Module):
         self.attention = SelfAttention(d_model, n_heads)
         self.mlp = nn.Sequential(nn.Linear(d_model, d_mlp), nn.GELU(), nn.Linear(d_mlp, d_model))
 
-    def forward(self, x, positional, causal):
-        x = x + self.attention(self.norm1(x), positional, causal)
-        return x + self.mlp(self.norm2(x))
+    def forward(self, x, positional, causal, past=None):
+        """x ← x + Attn(LN(x)); x ← x + MLP(LN(x)); also returns the attention's keys and values."""
+        attended, cache = self.attention(self.norm1(x), positional, causal, past)
+        x = x + attended
+        return x + self.mlp(self.norm2(x)), cache
 
 
 class Transformer(SequenceModel):
     """Embedding (+ absolute positions) → ``n_layers`` blocks → LayerNorm → linear read-out.
 
     ``causal=False`` is the encoder of Delétang et al. (every position sees the whole input);
-    ``causal=True`` a decoder.
+    ``causal=True`` a decoder, which also decodes one token at a time with a KV cache: the state is
+    each layer's keys and values so far, so a step costs O(T) instead of a whole forward pass.
     """
 
     def __init__(self, in_vocab: int, out_vocab: int, *, d_model: int = 64, n_layers: int = 2,
@@ -68,8 +82,27 @@ class Transformer(SequenceModel):
         self.norm = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, out_vocab)
 
+    def layers(self) -> list[Block]:
+        """The blocks in the order they are applied."""
+        return list(self.blocks)
+
+    def run(self, tokens: torch.Tensor, caches: list, causal: bool) -> tuple[torch.Tensor, list]:
+        offset = 0 if caches[0] is None else caches[0][0].shape[2]
+        x = self.positional.add(self.embed(tokens), offset)
+        new_caches = []
+        for block, cache in zip(self.layers(), caches):
+            x, cache = block(x, self.positional, causal, cache)
+            new_caches.append(cache)
+        return self.head(self.norm(x)), new_caches
+
     def forward(self, tokens):
-        x = self.positional.add(self.embed(tokens))
-        for block in self.blocks:
-            x = block(x, self.positional, self.causal)
-        return self.head(self.norm(x))
+        return self.run(tokens, [None] * len(self.layers()), self.causal)[0]
+
+    def initial_state(self, batch_size, device="cpu"):
+        return [None] * len(self.layers())
+
+    def step(self, token, state):
+        if not self.causal:
+            raise ValueError(f"{type(self).__name__} was built with causal=False and cannot step")
+        logits, state = self.run(token[:, None], state, True)
+        return logits[:, 0], state

@@ -1,0 +1,93 @@
+"""The book as its readers meet it: chapters without outputs, every chapter executed in the quick
+profile with its claims holding, and the HTML built strictly (warnings are errors)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "_build"
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+CHAPTERS = [e["file"] for part in TOC["parts"] for e in part["chapters"] if e["file"].startswith("chapters/")]
+
+
+def notebook(chapter: str):
+    return nbformat.read(ROOT / f"{chapter}.ipynb", as_version=4)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapters_are_committed_without_outputs(chapter):
+    for cell in notebook(chapter).cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"{chapter} has outputs"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_each_chapter_has_a_parameters_cell_and_a_claims_cell(chapter):
+    cells = [c for c in notebook(chapter).cells if c.cell_type == "code"]
+    parameters = [c for c in cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(parameters) == 1 and 'profile = "quick"' in parameters[0].source
+    assert "results_dir" in parameters[0].source
+    assert "claims.save(results_dir)" in cells[-1].source
+
+
+def test_every_chapter_file_is_in_the_table_of_contents():
+    on_disk = {f"chapters/{p.stem}" for p in (ROOT / "chapters").glob("*.ipynb")}
+    assert on_disk == set(CHAPTERS)
+
+
+def test_a_bad_profile_is_refused_with_the_valid_ones(tmp_path):
+    papermill = pytest.importorskip("papermill")
+    with pytest.raises(papermill.PapermillExecutionError, match="unknown profile 'laptop'"):
+        papermill.execute_notebook(
+            str(ROOT / f"{CHAPTERS[0]}.ipynb"), str(tmp_path / "out.ipynb"), cwd=str(ROOT / "chapters"),
+            parameters={"profile": "laptop", "results_dir": str(tmp_path)}, progress_bar=False,
+        )
+
+
+@pytest.fixture(scope="module")
+def built_book():
+    """Execute every chapter (quick profile) and build the HTML with warnings as errors."""
+    shutil.rmtree(BUILD, ignore_errors=True)
+    subprocess.run([sys.executable, "tools/execute_chapters.py", "--profile", "quick"], cwd=ROOT, check=True)
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    build = subprocess.run([str(jupyter_book), "build", "_build/source", "--path-output", ".", "-W", "-n",
+                            "--keep-going"], cwd=ROOT, capture_output=True, text=True)
+    assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-4000:]
+    return BUILD / "html"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_claims_hold_on_the_numbers_just_measured(built_book, chapter):
+    number = Path(chapter).stem.split("_")[0]
+    results = json.loads((BUILD / "results" / f"chapter{int(number)}.json").read_text())
+    assert results["claims"], f"{chapter} asserts nothing"
+    assert all(claim["holds"] for claim in results["claims"])
+    timings = json.loads((BUILD / "results" / "timings.json").read_text())
+    print(f"{chapter}: {timings[chapter]['seconds']} s")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_built_chapter_pages_show_figures_and_hide_the_injected_cell(built_book, chapter):
+    page = (built_book / f"{chapter}.html").read_text()
+    assert page.count("<img") >= 2, f"{chapter} shows no figures"
+    assert "# Parameters" not in page and "injected-parameters" not in page
+    assert "Traceback" not in page
+    assert "colab.research.google.com" in page
+
+
+@pytest.mark.slow
+def test_front_matter_and_bibliography_are_built(built_book):
+    for page in ("book/intro.html", "book/running.html", "book/teaching.html", "book/bibliography.html"):
+        assert (built_book / page).exists()
+    assert "Delétang" in (built_book / "book/bibliography.html").read_text()

@@ -1,0 +1,128 @@
+"""Every registered model: builds for both layouts, steps like it runs, ignores the future, trains."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from recur_tutorial import models, tasks
+from recur_tutorial.errors import ConfigError
+from recur_tutorial.models import probe
+
+PARITY = tasks.get("parity_check")
+TAGGING = tasks.get_layout("tagging", PARITY)
+READ_THEN_WRITE = tasks.get_layout("read_then_write", PARITY)
+# short segments so that stepping crosses segment boundaries
+SMALL = {"memory_transformer": {"segment": 4, "n_memory": 2}}
+
+
+def build(name, layout=TAGGING, **config):
+    model = models.build(name, layout, seed=0, **{**SMALL.get(name, {}), **config})
+    return model.double().eval()
+
+
+def tokens(length=11, batch=3, seed=0):
+    return torch.randint(0, TAGGING.in_vocab, (batch, length), generator=torch.Generator().manual_seed(seed))
+
+
+@pytest.mark.parametrize("layout", [TAGGING, READ_THEN_WRITE], ids=lambda layout: layout.name)
+@pytest.mark.parametrize("name", models.names())
+def test_builds_for_each_layout(name, layout):
+    model = models.build(name, layout)
+    x = torch.randint(0, layout.in_vocab, (2, 7))
+    assert model(x).shape == (2, 7, layout.out_vocab)
+
+
+@pytest.mark.parametrize("name", models.names())
+def test_stepping_equals_forward(name):
+    model, x = build(name), tokens()
+    state, stepped = model.initial_state(x.shape[0]), []
+    for t in range(x.shape[1]):
+        logits, state = model.step(x[:, t], state)
+        stepped.append(logits)
+    assert torch.allclose(torch.stack(stepped, 1), model(x), atol=1e-9, rtol=1e-7)
+
+
+@pytest.mark.parametrize("name", models.names())
+def test_causal_models_ignore_the_future(name):
+    model, x = build(name), tokens(length=12)
+    changed = x.clone()
+    changed[:, 7:] = 1 - changed[:, 7:]
+    assert model.causal
+    assert torch.allclose(model(x)[:, :7], model(changed)[:, :7], atol=1e-10)
+    assert not torch.allclose(model(x)[:, 7:], model(changed)[:, 7:])
+
+
+@pytest.mark.parametrize("name", models.names())
+def test_gradients_reach_every_parameter(name):
+    model = build(name).train()
+    model(tokens(length=9)).square().mean().backward()
+    silent = [n for n, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
+    assert not silent
+
+
+@pytest.mark.parametrize("positional", ["sinusoidal", "learned", "rope", "alibi", "none"])
+def test_transformer_kv_cache(positional):
+    model, x = build("transformer", positional=positional), tokens()
+    state, stepped = model.initial_state(3), []
+    for t in range(x.shape[1]):
+        logits, state = model.step(x[:, t], state)
+        stepped.append(logits)
+    assert state[0][0].shape[2] == x.shape[1]  # the cache holds every position's keys
+    assert torch.allclose(torch.stack(stepped, 1), model(x), atol=1e-9)
+
+
+def test_encoder_transformer_cannot_step():
+    with pytest.raises(ValueError):
+        build("transformer", READ_THEN_WRITE).step(tokens()[:, 0], None)
+
+
+def test_universal_transformer_steps_are_settable():
+    model = build("universal_transformer", n_steps=2)
+    x = tokens()
+    two = model(x)
+    model.n_steps = 6
+    assert len(model.layers()) == 6 and not torch.allclose(model(x), two)
+    assert model.num_parameters() == build("universal_transformer", n_steps=2).num_parameters()
+
+
+LINEAR = ["linear_transformer", "retnet", "rwkv4", "rwkv6", "mamba", "deltanet", "diagonal_rnn"]
+
+
+@pytest.mark.parametrize("name", LINEAR)
+def test_probe_eigenvalues_lie_in_0_1(name):
+    low, high = probe.eigenvalue_range(build(name), tokens(length=20))
+    assert 0 <= low and high <= 1
+
+
+@pytest.mark.parametrize("name", ["mamba_neg", "deltanet_neg", "diagonal_rnn_neg"])
+def test_negative_variants_reach_below_zero(name):
+    model = build(name)
+    with torch.no_grad():  # push the transitions to their negative end
+        for module in model.modules():
+            if hasattr(module, "beta"):
+                module.beta.bias.fill_(6.0)
+            if hasattr(module, "gate"):
+                module.gate.bias.fill_(-6.0)
+            if hasattr(module, "step_size"):
+                module.step_size.bias.fill_(6.0)
+    low, high = probe.eigenvalue_range(model, tokens(length=20))
+    assert -1 <= low < 0 and high <= 1
+
+
+@pytest.mark.parametrize("name", ["lstm", "transformer", "stack_rnn"])
+def test_probe_refuses_nonlinear_models(name):
+    assert not probe.is_linear_recurrent(build(name))
+    with pytest.raises(ConfigError):
+        probe.transitions(build(name), tokens())
+
+
+def test_negative_variant_is_a_flag_not_a_copy():
+    assert models.options("deltanet_neg") == {k: v for k, v in models.options("deltanet").items()
+                                              if k != "negative_eigenvalues"}
+    assert type(build("deltanet_neg")) is type(build("deltanet"))
+
+
+def test_unknown_setting_is_a_config_error():
+    with pytest.raises(ConfigError, match="negative_eigenvalues"):
+        models.build("retnet", TAGGING, negative_eigenvalues=True)

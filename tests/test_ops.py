@@ -1,0 +1,95 @@
+"""Every op: the recurrent form (the definition) and the chunked form agree, and can be continued."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from recur_tutorial.models import ops
+
+def close(a, b, tol=1e-6) -> bool:
+    if isinstance(a, (tuple, list)):
+        return all(close(x, y, tol) for x, y in zip(a, b))
+    finite = torch.isfinite(b)
+    if not torch.equal(finite, torch.isfinite(a)):
+        return False
+    a, b = a[finite], b[finite]
+    return bool((a - b).norm() <= tol * b.norm().clamp_min(1e-30))
+
+
+@pytest.mark.parametrize("name", ops.EXAMPLES)
+@pytest.mark.parametrize("length,chunk", [(1, 4), (7, 3), (33, 8), (100, 16), (64, 64)])
+def test_chunked_equals_recurrent(name, length, chunk):
+    case = ops.example(name, length)
+    slow, slow_state = case(mode="recurrent", return_state=True)
+    fast, fast_state = case(mode="chunked", chunk_size=chunk, return_state=True)
+    assert close(fast, slow) and close(fast_state, slow_state)
+
+
+@pytest.mark.parametrize("name", ops.EXAMPLES)
+@pytest.mark.parametrize("first_mode", ops.MODES)
+def test_continuing_from_the_final_state(name, first_mode):
+    """Run 30 steps, keep the state, run 17 more: the same as 47 steps at once."""
+    case = ops.example(name, 47)
+    head, tail = case.split(30)
+    first, state = head(mode=first_mode, chunk_size=8, return_state=True)
+    second = tail(mode="chunked", chunk_size=8, initial_state=state)
+    assert close(torch.cat([first, second], case.time_axis), case(mode="recurrent"))
+
+
+@pytest.mark.parametrize("name", ops.EXAMPLES)
+def test_chunked_is_stable_at_length_2000(name):
+    """float32, long sequences, decays near 0 and 1 and large keys: finite, and close to float64."""
+    case = ops.example(name, 2000, seed=1)
+    fast = case.to(torch.float32)()
+    assert torch.isfinite(fast).all()
+    assert close(fast.double(), case(), tol=1e-3)
+
+
+def test_rwkv4_survives_huge_keys():
+    w, u, k, v = ops.example("rwkv4_wkv", 50, dtype=torch.float32).args
+    k = k + 500.0  # e^{k} overflows float32
+    for mode in ops.MODES:
+        assert torch.isfinite(ops.rwkv4_wkv(w, u, k, v, mode=mode)).all()
+
+
+def parity_inputs(bits: torch.Tensor, flip: float, keep: float, drive_one: float, drive_zero: float):
+    """a, b for a one-channel diagonal RNN: a(1) = flip, a(0) = keep, b(1) = drive_one, b(0) = drive_zero."""
+    a = torch.where(bits == 1, flip, keep)[..., None]
+    b = torch.where(bits == 1, drive_one, drive_zero)[..., None]
+    return a, b
+
+
+def test_hand_set_diagonal_rnn_computes_parity_at_length_10000():
+    bits = torch.randint(0, 2, (4, 10_000), generator=torch.Generator().manual_seed(0))
+    parity = bits.cumsum(1) % 2
+    # from h_0 = 0 the state is h_t = parity of x_1..x_t ∈ {0, 1}, exactly (±1 and 0 are exact floats)
+    a, b = parity_inputs(bits, flip=-1.0, keep=1.0, drive_one=1.0, drive_zero=0.0)
+    for mode in ops.MODES:
+        h = ops.diagonal_linear_rnn(a, b, mode=mode)
+        assert torch.equal((h[..., 0] > 0.5).long(), parity)
+
+
+@pytest.mark.parametrize("flip", [0.0, 0.25, 0.5, 0.9, 0.99, 1.0])
+@pytest.mark.parametrize("keep", [0.0, 0.5, 0.99, 1.0])
+def test_no_transition_in_0_1_computes_parity(flip, keep):
+    """With a ∈ [0, 1] the state cannot alternate; no threshold on h reads parity off these inputs."""
+    bits = torch.tensor([[1] * 12 + [0] * 4 + [1, 0, 1, 1, 0, 0, 1] * 6])
+    parity = (bits.cumsum(1) % 2)[0]
+    for drive_one in (-1.0, 0.5, 1.0):
+        for drive_zero in (-0.5, 0.0, 0.5):
+            a, b = parity_inputs(bits, flip, keep, drive_one, drive_zero)
+            h = ops.diagonal_linear_rnn(a, b)[0, :, 0]
+            # the best threshold rule, either direction, still errs somewhere
+            for threshold in torch.cat([h, h + 1e-9, h - 1e-9]):
+                for sign in (1, -1):
+                    assert not torch.equal((sign * (h - threshold) > 0).long(), parity)
+
+
+@pytest.mark.parametrize("name", ops.EXAMPLES)
+@pytest.mark.parametrize("mode", ops.MODES)
+def test_gradients_are_finite(name, mode):
+    """Including a padded last chunk and, for RWKV-4, the empty state's ℓ = −∞."""
+    case = ops.example(name, 21, requires_grad=True)
+    case(mode=mode, chunk_size=8).square().sum().backward()
+    assert all(torch.isfinite(a.grad).all() for a in case.args)
