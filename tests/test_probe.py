@@ -75,17 +75,20 @@ def test_state_layout_round_trip(layout):
     assert flat.shape == (3, 16)
     back = shape.unflatten(flat, init(3))
     assert all(torch.equal(a, b) for a, b in zip(back, state))
+    assert [s.stop - s.start for s in shape.slices()] == [8, 8]
 
 
-def test_stepping_matches_forward_for_the_rnn_adapter(layout):
-    model = models.build("lstm", layout, seed=0, hidden=8)
-    tokens = torch.randint(0, 2, (4, 7), generator=torch.Generator().manual_seed(0))
-    init, step = state_interface(model)
-    state, outs = init(4), []
-    for t in range(7):
-        logits, state = step(tokens[:, t], state)
-        outs.append(logits)
-    assert torch.allclose(torch.stack(outs, 1), model(tokens), atol=1e-5)
+@pytest.mark.parametrize("name, config", [("diagonal_rnn_neg", {}), ("deltanet", {}), ("linear_transformer", {})])
+def test_zoo_linear_models_are_affine_and_agree_with_their_declared_transitions(layout, name, config):
+    result = probe(models.build(name, layout, seed=0, **config), 2, name=name)
+    assert result.affine and result.superposition_error < 1e-10
+    assert result.eig_real_min == pytest.approx(result.declared_min, abs=1e-5)
+    assert result.eig_real_max == pytest.approx(result.declared_max, abs=1e-5)
+
+
+def test_mamba_is_affine_per_state_tensor_not_as_a_whole(layout):
+    result = probe(models.build("mamba", layout, seed=0), 2, name="mamba")
+    assert result.affine and result.joint_superposition_error > 1e-5  # A_t reads the convolution's buffer
 
 
 def test_probe_is_deterministic_and_tabulates(layout):

@@ -65,16 +65,16 @@ def comparison_table() -> pd.DataFrame:
 
 # ---- the designs the zoo implements, trained in this chapter -----------------------------------
 DESIGNS: dict[str, tuple[str, dict]] = {
-    "Universal Transformer": ("universal_transformer", {"d_model": 32, "n_heads": 4, "depth_steps": 2,
+    "Universal Transformer": ("universal_transformer", {"d_model": 32, "n_heads": 4, "n_steps": 2,
                                                         "positional": "alibi"}),
     "Recurrent Transformer": ("recurrent_transformer", {"d_model": 32, "n_layers": 1, "n_heads": 4}),
 }
 
 SETTINGS = {
     "quick": {"seeds": (0, 1), "steps": 400, "batch_size": 64, "train_length": 40, "test_max": 200,
-              "depth_steps_test": (1, 2, 4, 8), "throughput_repeats": 3},
+              "n_steps_test": (1, 2, 4, 8), "throughput_repeats": 3},
     "full": {"seeds": (0, 1, 2), "steps": 3000, "batch_size": 64, "train_length": 40, "test_max": 500,
-             "depth_steps_test": (1, 2, 4, 8, 16), "throughput_repeats": 10},
+             "n_steps_test": (1, 2, 4, 8, 16), "throughput_repeats": 10},
 }
 
 
@@ -124,7 +124,7 @@ def solved_counts(summary: pd.DataFrame, column: str = "best") -> pd.Series:
             .rename("tasks solved"))
 
 
-def depth_sweep(model, layout, depth_steps, lengths, *, attribute: str = "depth_steps") -> pd.DataFrame:
+def depth_sweep(model, layout, depth_steps, lengths, *, attribute: str = "n_steps") -> pd.DataFrame:
     """Accuracy of a depth-recurrent model when it runs ``d`` depth steps at test time, for each d."""
     from ..evaluation import evaluate
 

@@ -6,8 +6,14 @@ numerically, from the step function alone, so that it runs on any model of the z
 
 1. *Superposition.* Is ``f_x`` affine in the state for every fixed input x, that is
    ``f_x(α h₁ + (1 − α) h₂) = α f_x(h₁) + (1 − α) f_x(h₂)`` for all states and all real α?
-   Linear recurrences (Linear Transformer, RetNet, RWKV, Mamba, DeltaNet, diagonal linear RNNs)
-   pass; Elman RNN, LSTM and GRU do not.
+   It is tested tensor by tensor of the state, the other tensors held fixed: a convolution's or a
+   token shift's buffer holds past *inputs* (on which A_t may depend), and a later sublayer's token
+   shift holds a read-out; neither makes the recurrence nonlinear. The error of the whole state at
+   once is reported too. Linear recurrences (Linear Transformer, RetNet, RWKV, Mamba, DeltaNet,
+   diagonal linear RNNs) pass when their state is stored in its linear coordinates; Elman RNN,
+   LSTM and GRU do not. Affinity depends on the coordinates: RWKV-4 stored as (a/b, log b) for
+   numerical range is not affine in them, though (a, b) is; where a model declares its transition
+   (``models.probe``, the zoo's hook), that declaration is reported beside the measurement.
 2. *Transition eigenvalues.* The Jacobian ``J = ∂f_x/∂h`` at states the model actually reaches. For
    an affine update it is the transition matrix A(x) itself (the same at every state); for a
    nonlinear one it is the local linearisation and changes with the state. Its eigenvalues are what
@@ -29,6 +35,7 @@ A model whose state grows with every token (a Transformer's key-value cache, or 
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
@@ -36,43 +43,30 @@ import numpy as np
 import torch
 
 from ..models import SequenceModel
+from ..models import probe as declared
 
 StepFn = Callable[[torch.Tensor, Any], tuple[torch.Tensor, Any]]
-InitFn = Callable[[int], Any]
+InitFn = Callable[..., Any]
 
 
 # ---- access to a model's state ----------------------------------------------------------------
-def _recurrent_net_interface(model) -> tuple[InitFn, StepFn]:
-    """Explicit (h, c) state for ``models.rnn.RecurrentNet``, whose ``step`` may be the generic
-    token-keeping default: one fused-cell call per token on the carried state."""
-    rnn = model.recurrent
-    shape = (rnn.num_layers, rnn.hidden_size)
-
-    def init(batch: int):
-        zeros = next(model.parameters()).new_zeros(shape[0], batch, shape[1])
-        return (zeros, zeros.clone()) if model.cell == "lstm" else zeros
-
-    def step(token, state):
-        out, state = rnn(model.embed(token)[:, None], state)
-        return model.head(out[:, 0]), state
-
-    return init, step
-
-
 def state_interface(model: SequenceModel) -> tuple[InitFn, StepFn]:
-    """``(initial_state(batch), step(token, state))`` of a causal model.
+    """``(state_after_one_step(batch), step(token, state))`` of a causal model.
 
-    Uses the model's own ``initial_state``/``step``; for the classic RNNs built on torch's fused
-    cells, whose state the generic default does not expose, it drives the cell directly.
+    Models may start from an empty state (``None``) that their first step fills in, so the probe
+    takes its state template from the state after one step on token 0, not from ``initial_state``.
     """
     if not model.causal:
         raise ValueError(f"{type(model).__name__} is not causal: it reads the whole input and has no state")
-    from ..models.rnn import RecurrentNet
-
-    if isinstance(model, RecurrentNet) and type(model).step is SequenceModel.step:
-        return _recurrent_net_interface(model)
     device = next(model.parameters()).device
-    return (lambda batch: model.initial_state(batch, device)), model.step
+
+    def after_steps(batch: int, n: int = 1):
+        state = model.initial_state(batch, device)
+        for _ in range(n):
+            _, state = model.step(torch.zeros(batch, dtype=torch.long, device=device), state)
+        return state
+
+    return after_steps, model.step
 
 
 # ---- states as flat vectors -------------------------------------------------------------------
@@ -137,6 +131,15 @@ class StateLayout:
             start += n
         return _replace(like, values)
 
+    def slices(self) -> list[slice]:
+        """Where each tensor of the state sits in the flat vector."""
+        out, start = [], 0
+        for _, shape in self.leaves.values():
+            n = int(np.prod(shape, dtype=int))
+            out.append(slice(start, start + n))
+            start += n
+        return out
+
     def matches(self, state: Any) -> bool:
         found = dict(_leaves(state))
         for path, (batch_dim, shape) in self.leaves.items():
@@ -156,12 +159,15 @@ class ProbeResult:
     state_size: int = 0
     affine: bool | None = None
     superposition_error: float = float("nan")
+    joint_superposition_error: float = float("nan")
     jacobian_varies: float = float("nan")
     eig_real_min: float = float("nan")
     eig_real_max: float = float("nan")
     eig_abs_max: float = float("nan")
     eig_imag_max: float = float("nan")
     negative_fraction: float = float("nan")
+    declared_min: float = float("nan")
+    declared_max: float = float("nan")
     eigenvalues: np.ndarray = field(default_factory=lambda: np.zeros(0, complex), repr=False)
 
     @property
@@ -169,6 +175,9 @@ class ProbeResult:
         """The probe's reading, in the words of Chapter 4."""
         if not self.fixed_state:
             return "no fixed-size state (grows with the input)"
+        if not self.affine and not math.isnan(self.declared_min):
+            return ("linear in other coordinates (declares A_t), not affine in its stored state"
+                    + (": negative eigenvalues" if self.declared_min < -1e-3 else ": eigenvalues in [0, 1]"))
         if not self.affine:
             return "nonlinear in the state: can be recurrence-complete"
         if self.eig_real_min < -1e-3:
@@ -184,7 +193,7 @@ class ProbeResult:
 def _reachable_states(init, step, layout: StateLayout, vocab: int, n_sequences: int, length: int,
                       generator: torch.Generator) -> tuple[Any, torch.Tensor]:
     """Run random inputs; return a template state and the flat states reached (N × D)."""
-    state = init(n_sequences)
+    state = init(n_sequences, 0)
     seen = []
     tokens = torch.randint(0, vocab, (length, n_sequences), generator=generator)
     for t in range(length):
@@ -192,6 +201,12 @@ def _reachable_states(init, step, layout: StateLayout, vocab: int, n_sequences: 
         if t + 1 in (max(1, length // 4), length // 2, length):
             seen.append(layout.flatten(state))
     return state, torch.cat(seen)
+
+
+def _gap(got: torch.Tensor, expected: torch.Tensor) -> float:
+    """Largest relative distance between two batches of flat states."""
+    scale = got.norm(dim=1) + expected.norm(dim=1) + 1e-12
+    return float(((got - expected).norm(dim=1) / scale).max())
 
 
 def _device_of(state) -> torch.device:
@@ -231,25 +246,33 @@ def probe(model: SequenceModel, vocab: int, *, name: str = "", n_states: int = 3
     generator = torch.Generator().manual_seed(seed)
     layout = StateLayout.of(init)
     template_for = init
-    state = init(1)
-    for _ in range(3):  # a state that keeps the tokens (or a KV cache) grows: no fixed-size state
-        _, state = step(torch.zeros(1, dtype=torch.long, device=_device_of(state)), state)
+    state = init(1, 4)  # a state that keeps the tokens (or a KV cache) grows: no fixed-size state
     if layout.size == 0 or not layout.matches(state) or layout.flatten(state).shape[1] != layout.size:
         return ProbeResult(name, fixed_state=False)
     if layout.size > max_state:
         raise ValueError(f"state of {layout.size} numbers is too large to linearise (max_state={max_state})")
 
     _, states = _reachable_states(init, step, layout, vocab, 2 * n_states, 24, generator)
-    errors, jacobian_spread, eigenvalues = [], [], []
+    errors, joint_errors, jacobian_spread, eigenvalues = [], [], [], []
+    h1, h2 = states[: len(states) // 2], states[len(states) // 2:]
     for token in range(vocab):
-        # superposition on pairs of reachable states
-        h1, h2 = states[: len(states) // 2], states[len(states) // 2:]
-        f1, f2 = _map(step, layout, template_for, token, h1), _map(step, layout, template_for, token, h2)
+        def f(flat):
+            return _map(step, layout, template_for, token, flat)
+
+        # superposition of the whole state ...
+        f1, f2 = f(h1), f(h2)
         for alpha in alphas:
-            mixed = _map(step, layout, template_for, token, alpha * h1 + (1 - alpha) * h2)
-            expected = alpha * f1 + (1 - alpha) * f2
-            scale = f1.norm(dim=1) + f2.norm(dim=1) + 1e-12
-            errors.append(float(((mixed - expected).norm(dim=1) / scale).max()))
+            joint_errors.append(_gap(f(alpha * h1 + (1 - alpha) * h2), alpha * f1 + (1 - alpha) * f2))
+        # ... and of each state tensor, the others held fixed (they may carry input history, as a
+        # convolution's or a token shift's buffer does, or a read-out, as a later sublayer's shift)
+        for part in layout.slices():
+            other = h1.clone()
+            other[:, part] = h2[:, part]
+            g1, g2 = f1[:, part], f(other)[:, part]
+            for alpha in alphas:
+                mixed = h1.clone()
+                mixed[:, part] = alpha * h1[:, part] + (1 - alpha) * h2[:, part]
+                errors.append(_gap(f(mixed)[:, part], alpha * g1 + (1 - alpha) * g2))
         # linearisation at a few reachable states
         picks = torch.randperm(len(states), generator=generator)[:n_states]
         jacobians = [jacobian(step, layout, template_for, token, states[i:i + 1]) for i in picks]
@@ -259,12 +282,17 @@ def probe(model: SequenceModel, vocab: int, *, name: str = "", n_states: int = 3
             eigenvalues.append(torch.linalg.eigvals(j).cpu().numpy())
     values = np.concatenate(eigenvalues)
     superposition = max(errors)
+    low = high = float("nan")
+    if declared.is_linear_recurrent(model):  # the zoo's own statement of A_t, as a cross-check
+        low, high = declared.eigenvalue_range(model, torch.randint(0, vocab, (8, 40), generator=generator))
     return ProbeResult(
         name, fixed_state=True, state_size=layout.size, affine=superposition < tolerance,
-        superposition_error=superposition, jacobian_varies=max(jacobian_spread),
+        superposition_error=superposition, joint_superposition_error=max(joint_errors),
+        jacobian_varies=max(jacobian_spread),
         eig_real_min=float(values.real.min()), eig_real_max=float(values.real.max()),
         eig_abs_max=float(np.abs(values).max()), eig_imag_max=float(np.abs(values.imag).max()),
-        negative_fraction=float((values.real < -1e-3).mean()), eigenvalues=values,
+        negative_fraction=float((values.real < -1e-3).mean()), declared_min=low, declared_max=high,
+        eigenvalues=values,
     )
 
 
