@@ -68,6 +68,8 @@ DESIGNS: dict[str, tuple[str, dict]] = {
     "Universal Transformer": ("universal_transformer", {"d_model": 32, "n_heads": 4, "n_steps": 2,
                                                         "positional": "alibi"}),
     "Recurrent Transformer": ("recurrent_transformer", {"d_model": 32, "n_layers": 1, "n_heads": 4}),
+    "Memory Transformer": ("memory_transformer", {"d_model": 32, "n_layers": 1, "n_heads": 4, "segment": 10,
+                                                  "positional": "alibi"}),
 }
 
 SETTINGS = {
@@ -82,10 +84,10 @@ def runs(profile: str) -> list[Run]:
     """Universal Transformer and recurrent Transformer on parity (tagging layout, as Chapter 4)."""
     s = profile_settings(profile, SETTINGS)
     return [Run(task="parity_check", model=name, seed=seed, layout="tagging", steps=s["steps"],
-                batch_size=s["batch_size"], lr=1e-3 if label == "Universal Transformer" else 3e-3,
+                batch_size=s["batch_size"], lr=3e-3 if label == "Recurrent Transformer" else 1e-3,
                 train_lengths=(s["train_length"], s["train_length"]),
                 test_lengths=tuple(range(1, s["test_max"] + 1)), model_config=config, label=label,
-                train_options={"warmup": 50} if label == "Universal Transformer" else {})
+                train_options={} if label == "Recurrent Transformer" else {"warmup": 50})
             for label, (name, config) in DESIGNS.items() for seed in s["seeds"]]
 
 
