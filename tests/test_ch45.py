@@ -36,7 +36,11 @@ def test_chapter4_runs(profile):
     runs = completeness.runs(profile)
     assert len({r.key for r in runs}) == len(runs)
     parity = [r for r in runs if r.task == "parity_check"]
-    assert {r.name for r in parity} == set(completeness.MODELS)
+    claimed = {"LSTM", "DeltaNet [-1, 1]", "Linear Transformer", "RWKV-4", "Mamba [0, 1]"}
+    assert claimed <= {r.name for r in parity}
+    if profile == "full":
+        assert {r.name for r in parity} == set(completeness.MODELS)
+        assert {r.task for r in runs} == {"parity_check", "cycle_navigation", "modular_arithmetic", "word_problem"}
     assert all(r.layout == "tagging" and r.train_lengths == (40, 40) for r in parity)
     assert all(max(r.test_lengths) >= (200 if profile == "quick" else 256) for r in runs)
     for r in runs:
