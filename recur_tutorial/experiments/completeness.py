@@ -1,0 +1,222 @@
+"""Chapter 4: which recurrences keep a finite automaton, measured on state-tracking tasks.
+
+Every model reads the input once, one layer of width 32, and is trained on the prefix-labelled
+(tagging) layout: a label at every position, so a causal model learns every length 1..40 from one
+sequence of length 40 (the settings that showed the effect on a laptop CPU, see
+``shared/reference/measured.md``). Testing is one pass over sequences of length 200 (quick) or 500
+(full), read at every position: accuracy at every length at once; the *score* is the mean accuracy
+over lengths 41 and beyond.
+
+``MODELS`` maps the labels used in the chapter's tables to a zoo model and its settings; the
+"[-1, 1]" variants are the same architectures with the transition range widened as Grazzi et al.
+(2025) propose.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from .. import models, tasks
+from ..results import read_json, write_json
+from ..training import Curriculum, train
+from .grid import Run
+from .profiles import profile_settings
+
+WIDTH = 32
+
+MODELS: dict[str, tuple[str, dict]] = {
+    "LSTM": ("lstm", {"hidden": WIDTH}),
+    "Transformer": ("transformer", {"d_model": WIDTH, "n_layers": 1, "n_heads": 4, "positional": "alibi"}),
+    "Linear Transformer": ("linear_transformer", {"d_model": WIDTH, "n_layers": 1}),
+    "RetNet": ("retnet", {"d_model": WIDTH, "n_layers": 1}),
+    "RWKV-4": ("rwkv4", {"d_model": WIDTH, "n_layers": 1}),
+    "RWKV-6": ("rwkv6", {"d_model": WIDTH, "n_layers": 1}),
+    "Mamba [0, 1]": ("mamba", {"d_model": WIDTH, "n_layers": 1}),
+    "Mamba [-1, 1]": ("mamba", {"d_model": WIDTH, "n_layers": 1, "negative_eigenvalues": True}),
+    "DeltaNet [0, 1]": ("deltanet", {"d_model": WIDTH, "n_layers": 1, "n_heads": 4}),
+    "DeltaNet [-1, 1]": ("deltanet", {"d_model": WIDTH, "n_layers": 1, "n_heads": 4, "negative_eigenvalues": True}),
+    "diagonal RNN [0, 1]": ("diagonal_rnn", {"d_model": WIDTH, "n_layers": 1}),
+    "diagonal RNN [-1, 1]": ("diagonal_rnn", {"d_model": WIDTH, "n_layers": 1, "negative_eigenvalues": True}),
+}
+"""Label in the chapter → (zoo name, settings)."""
+
+NEGATIVE = tuple(label for label in MODELS if "[-1, 1]" in label)
+POSITIVE_LINEAR = ("Linear Transformer", "RetNet", "RWKV-4", "RWKV-6", "Mamba [0, 1]", "DeltaNet [0, 1]",
+                   "diagonal RNN [0, 1]")
+NONLINEAR = ("LSTM",)
+STATEFUL = tuple(label for label in MODELS if label != "Transformer")
+
+THEORY = {
+    "LSTM": "nonlinear in h: recurrence-complete",
+    "Transformer": "no recurrent state (attention over all tokens)",
+    "Linear Transformer": "transition I: eigenvalue 1",
+    "RetNet": "transition γI, γ ∈ (0, 1) fixed",
+    "RWKV-4": "diag(e^{−w}) ∈ (0, 1), input-independent",
+    "RWKV-6": "diag(α_t) ∈ (0, 1), input-dependent",
+    "Mamba [0, 1]": "diag(exp(Δ_t A)) ∈ (0, 1)",
+    "Mamba [-1, 1]": "diag(2 exp(Δ_t A) − 1) ∈ (−1, 1)",
+    "DeltaNet [0, 1]": "I − β_t k kᵀ, eigenvalues 1 − β_t ∈ (0, 1) and 1",
+    "DeltaNet [-1, 1]": "I − β_t k kᵀ, β_t ∈ (0, 2): eigenvalues in (−1, 1]",
+    "diagonal RNN [0, 1]": "diag(a_t), a_t ∈ (0, 1)",
+    "diagonal RNN [-1, 1]": "diag(a_t), a_t ∈ (−1, 1)",
+}
+"""What the theory of the chapter says each transition is (the probe's table sits beside it)."""
+
+LEARNING_RATES = {"Transformer": 1e-3}
+DEFAULT_LR = 3e-3
+
+SETTINGS = {
+    "quick": {
+        # what fits a laptop CPU in minutes: parity for the models the claims are about (two seeds
+        # where a run is cheap), one task that negative eigenvalues on a diagonal do not restore
+        "grid": {"parity_check": [(("LSTM", "DeltaNet [-1, 1]", "diagonal RNN [0, 1]", "diagonal RNN [-1, 1]"), (0, 1)),
+                                  (("Linear Transformer", "RetNet", "RWKV-4", "Mamba [0, 1]", "Mamba [-1, 1]",
+                                    "DeltaNet [0, 1]"), (0,))],
+                 "cycle_navigation": [(("LSTM", "diagonal RNN [-1, 1]", "DeltaNet [-1, 1]"), (0,))]},
+        "steps": 400, "batch_size": 64, "train_length": 40, "test_max": 200,
+        "probe_trained": ("LSTM", "diagonal RNN [0, 1]", "diagonal RNN [-1, 1]"),
+    },
+    "full": {
+        "grid": {task: [(tuple(MODELS), (0, 1, 2))] for task in
+                 ("parity_check", "cycle_navigation", "modular_arithmetic", "word_problem")},
+        "steps": 3000, "batch_size": 64, "train_length": 40, "test_max": 500,
+        "probe_trained": STATEFUL,
+    },
+}
+
+READ_THEN_WRITE = ("modular_arithmetic",)
+"""Tasks without per-prefix labels: trained on lengths 1..40 with Delétang et al.'s layout."""
+
+TASK_OPTIONS = {"word_problem": {"group": "S3"}}
+
+
+def model_spec(label: str) -> tuple[str, dict]:
+    return MODELS[label]
+
+
+def make_run(task: str, label: str, seed: int, s: dict) -> Run:
+    name, config = MODELS[label]
+    tagging = task not in READ_THEN_WRITE
+    length = s["train_length"]
+    return Run(
+        task=task, model=name, seed=seed, layout="tagging" if tagging else "read_then_write",
+        steps=s["steps"] * (1 if tagging else 5), batch_size=s["batch_size"],
+        lr=LEARNING_RATES.get(label, DEFAULT_LR),
+        train_lengths=(length, length) if tagging else (1, length),
+        test_lengths=tuple(range(1, s["test_max"] + 1)) if tagging else
+        tuple(sorted(set(range(1, length + 1, 3)) | set(range(length + 1, s["test_max"] + 1, 16)))),
+        task_options=TASK_OPTIONS.get(task, {}), model_config=config, label=label,
+        train_options={"warmup": 50} if label == "Transformer" else {},
+    )
+
+
+def runs(profile: str) -> list[Run]:
+    """Every (task, model, seed) run of the profile, in the order the chapter shows them."""
+    s = profile_settings(profile, SETTINGS)
+    return [make_run(task, label, seed, s) for task, groups in s["grid"].items()
+            for labels, seeds in groups for label in labels for seed in seeds]
+
+
+def trained_model(run: Run, directory: str | Path, device=None):
+    """The model of ``run`` after training, as the grid trains it (same seed, same weights); the
+    weights are kept in ``directory`` so a second call loads them instead of training again."""
+    task = tasks.get(run.task, **run.task_options)
+    layout = tasks.get_layout(run.layout, task)
+    model = models.build(run.model, layout, seed=run.seed, **run.model_config)
+    path = Path(directory) / f"{run.task}-{run.name}-{run.seed}-{run.steps}.pt".replace(" ", "_")
+    if path.exists():
+        model.load_state_dict(torch.load(path))
+        return model.eval(), layout
+    low, high = run.train_lengths
+    train(model, layout, steps=run.steps, batch_size=run.batch_size, lr=run.lr,
+          curriculum=Curriculum(low, high), seed=run.seed, device=device, progress=False, **run.train_options)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), path)
+    return model.cpu().eval(), layout
+
+
+def training_seconds(path: str | Path) -> dict[str, float]:
+    """Mean training seconds per model label over the runs stored in a grid file."""
+    stored = read_json(path, default={})
+    seconds: dict[str, list[float]] = {}
+    for record in stored.values():
+        label = record["run"]["label"] or record["run"]["model"]
+        seconds.setdefault(label, []).append(record["train_seconds"])
+    return {label: sum(v) / len(v) for label, v in seconds.items()}
+
+
+# ---- autoregression plus chain of thought hands the recurrence back ------------------------------
+COT = {
+    "quick": {"grid": {"parity_check": [(("diagonal RNN [0, 1]",), (0,))]},
+              "steps": 400, "batch_size": 64, "test_lengths": (20, 40, 80, 200), "test_batch": 128},
+    "full": {"grid": {task: [(POSITIVE_LINEAR, (0, 1, 2))] for task in ("parity_check", "cycle_navigation")},
+             "steps": 2000, "batch_size": 64, "test_lengths": (20, 40, 80, 160, 256, 500), "test_batch": 256},
+}
+"""Chain-of-thought runs: causal language-model layout, full-state trace interleaved with the input
+(x₁ s₁ x₂ s₂ … xₙ sₙ, then the answer), trained on input lengths 1..40 by next-token prediction;
+tested by greedy generation, the model reading its own trace tokens."""
+
+
+@dataclass(frozen=True)
+class CoTRun:
+    task: str
+    label: str
+    seed: int
+    steps: int
+    batch_size: int
+    test_lengths: tuple[int, ...]
+    test_batch: int
+    trace: str = "full"
+    train_lengths: tuple[int, int] = (1, 40)
+
+    @property
+    def key(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    def execute(self, device=None) -> dict:
+        from ..tasks.generation import greedy_answer_accuracy
+
+        name, config = MODELS[self.label]
+        layout = tasks.get_layout("causal_lm", tasks.get(self.task, **TASK_OPTIONS.get(self.task, {})),
+                                  trace=self.trace, interleave=True)
+        model = models.build(name, layout, seed=self.seed, **config)
+        started = time.perf_counter()
+        train(model, layout, steps=self.steps, batch_size=self.batch_size,
+              lr=LEARNING_RATES.get(self.label, DEFAULT_LR), curriculum=Curriculum(*self.train_lengths),
+              seed=self.seed, device=device, progress=False)
+        train_seconds = time.perf_counter() - started
+        generator = torch.Generator().manual_seed(10_000 + self.seed)
+        accuracy = [greedy_answer_accuracy(model, layout, self.test_batch, n, generator, device)
+                    for n in self.test_lengths]
+        return {"run": asdict(self), "lengths": list(self.test_lengths), "accuracy": accuracy,
+                "train_seconds": train_seconds}
+
+
+def cot_runs(profile: str) -> list[CoTRun]:
+    s = profile_settings(profile, COT)
+    return [CoTRun(task, label, seed, s["steps"], s["batch_size"], s["test_lengths"], s["test_batch"])
+            for task, groups in s["grid"].items() for labels, seeds in groups for label in labels for seed in seeds]
+
+
+def run_cot(runs: list[CoTRun], path: str | Path, device=None) -> pd.DataFrame:
+    """Run the chain-of-thought runs not yet stored in ``path`` (JSON, resumable); return the
+    answer accuracy per (task, model, seed, input length)."""
+    stored = read_json(path, default={})
+    for run in runs:
+        if run.key not in stored:
+            stored[run.key] = run.execute(device)
+            write_json(path, stored)
+    return pd.concat([
+        pd.DataFrame({"task": run.task, "model": run.label, "seed": run.seed, "length": stored[run.key]["lengths"],
+                      "accuracy": stored[run.key]["accuracy"]})
+        for run in runs], ignore_index=True)
+
+
+__all__ = ["COT", "CoTRun", "cot_runs", "run_cot", "MODELS", "NEGATIVE", "POSITIVE_LINEAR", "SETTINGS", "STATEFUL", "THEORY", "make_run", "runs",
+           "trained_model", "training_seconds"]
