@@ -3,9 +3,9 @@
 - Universal Transformer (Dehghani et al. 2019): one shared block applied ``n_steps`` times; set
   ``model.n_steps`` to think longer or shorter at test time (the per-step coordinate embedding of the
   paper is left out, so any number of steps is valid).
-- Recurrent (feedback) Transformer (after Fan et al. 2020): at step t every layer attends to the memory
-  m_1 … m_{t−1} of last-layer outputs and to its own input; m_t = the last layer's output at t. So the
-  top of step t−1 enters the bottom of step t: a recurrence in time, run strictly one step at a time.
+- Recurrent Transformer (the seed paper's design): a causal Transformer whose first layer at step t
+  also reads the last layer's output at step t−1, so the top of step t−1 enters the bottom of step t:
+  a recurrence in time, run strictly one step at a time.
 - Memory Transformer (Recurrent Memory Transformer, Bulatov et al. 2022): the input is cut into
   segments of ``segment`` tokens; each segment is read as [memory; tokens; memory] by a causal
   Transformer, and the outputs at the last ``n_memory`` positions (the write slots) are the memory of
@@ -53,26 +53,36 @@ class TransformerParts(SequenceModel):
 
 
 class RecurrentTransformer(TransformerParts):
+    """A causal Transformer whose first layer at step t also reads the last layer at step t − 1.
+
+    x⁰_t = E(x_t) + W_f h_{t−1},  h_t = LN(x^L_t),  logits_t = W_o h_t,
+    where x^L_t is the output of the L causal blocks (each attending to its own earlier inputs through
+    a KV cache). h_t is a state carried from step to step through L nonlinear blocks: a recurrence in
+    time, run strictly one step at a time, as the seed paper's recurrent Transformer.
+    """
+
     def __init__(self, in_vocab, out_vocab, *, d_model: int = 32, n_layers: int = 2, n_heads: int = 4,
                  d_mlp: int | None = None) -> None:
         super().__init__(in_vocab, out_vocab, d_model, n_layers, n_heads, d_mlp, "none", 1)
+        self.feedback = nn.Linear(d_model, d_model)
 
     def initial_state(self, batch_size, device="cpu"):
-        """Each layer's keys and values of the memory m_1 … m_{t−1} (None: empty)."""
-        return [None] * len(self.blocks)
+        """h_0 = 0, and each block's keys and values so far (None: empty)."""
+        weight = self.feedback.weight
+        return weight.new_zeros(batch_size, weight.shape[0]).to(device), [None] * len(self.blocks)
 
     def step(self, token, state):
-        x = self.embed(token)[:, None]
-        for block, memory in zip(self.blocks, state):
-            x, _ = block(x, self.positional, False, memory)
-        new_state = []
-        for block, memory in zip(self.blocks, state):  # the new memory entry, seen by every layer
-            _, k, v = block.attention.project(block.norm1(x))
-            new_state.append((k, v) if memory is None else (torch.cat([memory[0], k], 2), torch.cat([memory[1], v], 2)))
-        return self.head(self.norm(x[:, 0])), new_state
+        top, caches = state
+        x = (self.embed(token) + self.feedback(top))[:, None]
+        new_caches = []
+        for block, cache in zip(self.blocks, caches):
+            x, cache = block(x, self.positional, True, cache)
+            new_caches.append(cache)
+        top = self.norm(x[:, 0])
+        return self.head(top), (top, new_caches)
 
     def forward(self, tokens):
-        state, logits = self.initial_state(tokens.shape[0]), []
+        state, logits = self.initial_state(tokens.shape[0], tokens.device), []
         for t in range(tokens.shape[1]):
             out, state = self.step(tokens[:, t], state)
             logits.append(out)
