@@ -8,21 +8,34 @@ The decay is given as ``log_alpha`` (≤ 0), of shape B × H × T × K (one rate
 RWKV-6) or B × H × T × 1 (one per head, retention; zero for plain linear attention).
 
 The chunked form splits time into chunks of C steps. With c_t the cumulative log-decay inside the
-chunk (relative to its start, so no exponential ever exceeds 1):
+chunk (relative to its start) and c'_t the one that the query reads (c_t, or c_{t−1} with the bonus):
 
-    y_t = (q_t ⊙ e^{c_t}) S_in + Σ_{i ≤ t in chunk} (Σ_k q_tk k_ik e^{c_tk − c_ik}) v_i
+    y_t = (q_t ⊙ e^{c'_t}) S_in + Σ_{i ≤ t in chunk} (Σ_k q_tk k_ik e^{c'_tk − c_ik}) v_i
     S_out = diag(e^{c_C}) S_in + Σ_i (k_i ⊙ e^{c_C − c_i}) ⊗ v_i
 
 Every exponent is a sum of log-decays over a stretch of time, hence ≤ 0: nothing overflows, whatever
 the length. The chunks' own terms are computed for all chunks at once; only the K × V state is
 carried from chunk to chunk in a loop of T / C steps.
+
+With a decay per channel the pairwise factor e^{c'_tk − c_ik} would be C × C × K per chunk. Instead the
+chunk is halved, and the halves halved, down to leaves of s steps (``LEAF``, or odd): only pairs in
+one leaf use the pairwise factor. A pair i < t in different leaves is split where the smallest block
+holding both is halved, at the cumulative decay m of the end of its first half (i ≤ m's step < t):
+
+    e^{c'_tk − c_ik} = e^{c'_tk − m_k} · e^{m_k − c_ik},   both exponents ≤ 0,
+
+so each of the log₂(C / s) levels is two matrix products of rescaled queries and keys, per block.
 """
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from ._common import check_mode, chunked, result, unchunked
+
+LEAF = 2
+"""With a decay per channel, chunks are halved down to leaves of at most this many steps (tuned on CPU)."""
 
 
 def decay_attention(q, k, v, log_alpha, u=None, *, initial_state=None, return_state=False,
@@ -58,22 +71,46 @@ def _chunked(q, k, v, log_alpha, u, state, chunk_size):
     q, k, v, log_alpha = (chunked(x, 2, size) for x in (q, k, v, log_alpha))  # B H n C ·
     c = log_alpha.cumsum(3)
     c_query = c if u is None else c - log_alpha  # with the bonus, y_t reads S_{t−1}
-    position = torch.arange(size, device=q.device)
-    visible = position[:, None] >= position[None, :] if u is None else position[:, None] > position[None, :]
-    exponent = (c_query[..., :, None, :] - c[..., None, :, :]).masked_fill(~visible[..., None], float("-inf"))
-    if log_alpha.shape[-1] == 1:
-        scores = (q @ k.transpose(-1, -2)) * exponent.squeeze(-1).exp()
-    else:
-        scores = torch.einsum("bhntk,bhnik,bhntik->bhnti", q, k, exponent.exp())
-    y = scores @ v
+    leaf = size
+    while log_alpha.shape[-1] > 1 and leaf % 2 == 0 and leaf > LEAF:
+        leaf //= 2
+    y = _within_leaves(q, k, v, c_query, c, leaf, strict=u is not None)
+    half = leaf
+    while half < size:
+        y = y + _across_halves(q, k, v, c_query, c, half)
+        half *= 2
     if u is not None:
         y = y + (q * u[:, None, None, :] * k).sum(-1, keepdim=True) * v
     end = c[..., -1:, :]
     updates = (k * (end - c).exp()).transpose(-1, -2) @ v  # B H n K V
-    decays = end.squeeze(-2).exp()[..., None]  # B H n (K or 1) 1
+    decays = end.transpose(-1, -2).exp()  # B H n (K or 1) 1
     entering = []
-    for j in range(q.shape[2]):
+    for decay, update in zip(decays.unbind(2), updates.unbind(2)):
         entering.append(state)
-        state = decays[:, :, j] * state + updates[:, :, j]
+        state = decay * state + update
     y = y + (q * c_query.exp()) @ torch.stack(entering, 2)
     return unchunked(y, 2, length), state
+
+
+def _within_leaves(q, k, v, c_query, c, leaf, strict):
+    """Σ_{i ≤ t (i < t if ``strict``), same leaf} (Σ_k q_tk k_ik e^{c'_tk − c_ik}) v_i: B H n C V."""
+    q, k, v, c_query, c = (x.unflatten(3, (-1, leaf)) for x in (q, k, v, c_query, c))  # B H n m s ·
+    position = torch.arange(leaf, device=q.device)
+    hidden = position[:, None] <= position[None, :] if strict else position[:, None] < position[None, :]
+    exponent = (c_query[..., :, None, :] - c[..., None, :, :]).masked_fill(hidden[..., None], float("-inf"))
+    if c.shape[-1] == 1:
+        scores = (q @ k.transpose(-1, -2)) * exponent.squeeze(-1).exp()
+    else:
+        scores = (q[..., :, None, :] * k[..., None, :, :] * exponent.exp()).sum(-1)
+    return (scores @ v).flatten(3, 4)
+
+
+def _across_halves(q, k, v, c_query, c, half):
+    """Σ_{i in the first half of t's block of 2·half steps} (Σ_k q_tk k_ik e^{c'_tk − c_ik}) v_i: B H n C V,
+    zero in the first halves."""
+    q, k, v, c_query, c = (x.unflatten(3, (-1, 2, half)) for x in (q, k, v, c_query, c))  # B H n p 2 h ·
+    middle = c[..., 0, -1:, :]  # the cumulative decay at the end of the first half
+    queries = q[..., 1, :, :] * (c_query[..., 1, :, :] - middle).exp()
+    keys = k[..., 0, :, :] * (middle - c[..., 0, :, :]).exp()
+    y = (queries @ keys.transpose(-1, -2)) @ v[..., 0, :, :]  # B H n p h V
+    return F.pad(y, (0, 0, half, 0)).flatten(3, 4)

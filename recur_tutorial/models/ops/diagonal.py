@@ -45,13 +45,13 @@ def _chunked(a, b, state, chunk_size, return_state):
     a, b = chunked(a, 1, chunk_size, value=1.0), chunked(b, 1, chunk_size)  # B n C …
     local, products = [], []
     h, product = torch.zeros_like(b[:, :, 0]), torch.ones_like(a[:, :, 0])
-    for t in range(a.shape[2]):
-        h, product = a[:, :, t] * h + b[:, :, t], product * a[:, :, t]
+    for step, drive in zip(a.unbind(2), b.unbind(2)):
+        h, product = step * h + drive, product * step
         local.append(h)
         products.append(product)
     entering = []
-    for j in range(a.shape[1]):
+    for step, drive in zip(products[-1].unbind(1), local[-1].unbind(1)):
         entering.append(state)
-        state = products[-1][:, j] * state + local[-1][:, j]
+        state = step * state + drive
     states = torch.stack(local, 2) + torch.stack(products, 2) * torch.stack(entering, 1)[:, :, None]
     return result(unchunked(states, 1, length), state, return_state)

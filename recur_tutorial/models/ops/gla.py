@@ -15,7 +15,7 @@ from .decay_attention import decay_attention
 
 
 def gated_linear_attention(q, k, v, alpha, u=None, *, initial_state=None, return_state=False,
-                           mode="chunked", chunk_size=8):
+                           mode="chunked", chunk_size=16):
     """q, k, alpha: B × H × T × K; v: B × H × T × V; u: H × K or None → y: B × H × T × V.
 
     The state is S: B × H × K × V. ``alpha`` is clamped away from 0 before its logarithm is taken.
