@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from recur_tutorial import cpu
+from recur_tutorial.runtime import threads
 from recur_tutorial.experiments import cot, depth
 
 
@@ -56,7 +56,7 @@ def test_profiles_list_runs():
 
 def test_threads_restored():
     before = torch.get_num_threads()
-    with cpu.threads(1):
+    with threads(1):
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == before
 

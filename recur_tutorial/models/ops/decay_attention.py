@@ -53,15 +53,14 @@ def decay_attention(q, k, v, log_alpha, u=None, *, initial_state=None, return_st
 
 
 def _recurrent(q, k, v, log_alpha, u, state, chunk_size):
-    alpha = log_alpha.exp()
     outputs = []
-    for t in range(q.shape[2]):
-        write = k[:, :, t, :, None] * v[:, :, t, None, :]
+    for query, key, value, alpha in zip(q.unbind(2), k.unbind(2), v.unbind(2), log_alpha.exp().unbind(2)):
+        write = key[..., None] * value[..., None, :]
         if u is not None:
-            outputs.append(torch.einsum("bhk,bhkv->bhv", q[:, :, t], state + u[..., None] * write))
-        state = alpha[:, :, t, :, None] * state + write
+            outputs.append(torch.einsum("bhk,bhkv->bhv", query, state + u[..., None] * write))
+        state = alpha[..., None] * state + write
         if u is None:
-            outputs.append(torch.einsum("bhk,bhkv->bhv", q[:, :, t], state))
+            outputs.append(torch.einsum("bhk,bhkv->bhv", query, state))
     return torch.stack(outputs, 2), state
 
 

@@ -35,11 +35,10 @@ def delta_rule(q, k, v, beta, *, initial_state=None, return_state=False, mode="c
 
 def _recurrent(q, k, v, beta, state, chunk_size):
     outputs = []
-    for t in range(q.shape[2]):
-        key = k[:, :, t]
-        written = beta[:, :, t, None] * (v[:, :, t] - torch.einsum("bhk,bhkv->bhv", key, state))
+    for query, key, value, rate in zip(q.unbind(2), k.unbind(2), v.unbind(2), beta.unbind(2)):
+        written = rate[..., None] * (value - torch.einsum("bhk,bhkv->bhv", key, state))
         state = state + key[..., None] * written[..., None, :]
-        outputs.append(torch.einsum("bhk,bhkv->bhv", q[:, :, t], state))
+        outputs.append(torch.einsum("bhk,bhkv->bhv", query, state))
     return torch.stack(outputs, 2), state
 
 
@@ -52,9 +51,9 @@ def _chunked(q, k, v, beta, state, chunk_size):
     w = torch.linalg.solve_triangular(system, weighted, upper=False, unitriangular=True)
     u_free = torch.linalg.solve_triangular(system, beta[..., None] * v, upper=False, unitriangular=True)
     entering, written = [], []
-    for j in range(q.shape[2]):
+    for u_chunk, w_chunk, k_chunk in zip(u_free.unbind(2), w.unbind(2), k.unbind(2)):
         entering.append(state)
-        written.append(u_free[:, :, j] - w[:, :, j] @ state)
-        state = state + k[:, :, j].transpose(-1, -2) @ written[-1]
+        written.append(u_chunk - w_chunk @ state)
+        state = state + k_chunk.transpose(-1, -2) @ written[-1]
     y = q @ torch.stack(entering, 2) + (q @ k.transpose(-1, -2)).tril() @ torch.stack(written, 2)
     return unchunked(y, 2, length), state

@@ -33,8 +33,8 @@ def diagonal_linear_rnn(a, b, *, initial_state=None, return_state=False, mode="c
     state = initial_state if initial_state is not None else a.new_zeros(a.shape[:1] + a.shape[2:])
     if mode == "recurrent":
         states = []
-        for t in range(a.shape[1]):
-            state = a[:, t] * state + b[:, t]
+        for step, drive in zip(a.unbind(1), b.unbind(1)):
+            state = step * state + drive
             states.append(state)
         return result(torch.stack(states, 1), state, return_state)
     return _chunked(a, b, state, chunk_size or math.isqrt(a.shape[1] - 1) + 1, return_state)

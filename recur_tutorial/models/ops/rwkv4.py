@@ -51,8 +51,7 @@ def _add(ratio_1, log_1, ratio_2, log_2):
 def _recurrent(w, u, k, v, state, chunk_size):
     ratio, log_b = state
     outputs = []
-    for t in range(k.shape[1]):
-        key, value = k[:, t], v[:, t]
+    for key, value in zip(k.unbind(1), v.unbind(1)):
         outputs.append(_add(ratio, log_b, value, u + key)[0])
         ratio, log_b = _add(ratio, log_b - w, value, key)
     return torch.stack(outputs, 1), (ratio, log_b)
