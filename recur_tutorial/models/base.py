@@ -36,5 +36,14 @@ class SequenceModel(nn.Module):
         prefix = torch.cat([state, token[:, None]], 1)
         return self.forward(prefix)[:, -1], prefix
 
+    def run_steps(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Logits at every position (B × T × V_out), stepping through ``tokens`` from the initial
+        state: the forward pass of models that exist only as a recurrence."""
+        state, logits = self.initial_state(tokens.shape[0], tokens.device), []
+        for token in tokens.unbind(1):
+            out, state = self.step(token, state)
+            logits.append(out)
+        return torch.stack(logits, 1)
+
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

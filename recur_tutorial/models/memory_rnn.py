@@ -53,11 +53,7 @@ class MemoryRNN(SequenceModel):
         raise NotImplementedError
 
     def forward(self, tokens):
-        state, logits = self.initial_state(tokens.shape[0], tokens.device), []
-        for t in range(tokens.shape[1]):
-            out, state = self.step(tokens[:, t], state)
-            logits.append(out)
-        return torch.stack(logits, 1)
+        return self.run_steps(tokens)
 
 
 class StackRNN(MemoryRNN):
