@@ -14,17 +14,12 @@ over lengths 41 and beyond.
 
 from __future__ import annotations
 
-import json
-import time
-from dataclasses import asdict, dataclass
+import hashlib
 from pathlib import Path
 
-import pandas as pd
 import torch
 
-from .. import models, tasks
-from ..results import read_json, write_json
-from ..training import Curriculum, train
+from ..results import read_json
 from .grid import Run
 from .profiles import profile_settings
 
@@ -125,19 +120,18 @@ def runs(profile: str) -> list[Run]:
 
 def trained_model(run: Run, directory: str | Path, device=None):
     """The model of ``run`` after training, as the grid trains it (same seed, same weights); the
-    weights are kept in ``directory`` so a second call loads them instead of training again."""
-    task = tasks.get(run.task, **run.task_options)
-    layout = tasks.get_layout(run.layout, task)
-    model = models.build(run.model, layout, seed=run.seed, **run.model_config)
-    path = Path(directory) / f"{run.task}-{run.name}-{run.seed}-{run.steps}.pt".replace(" ", "_")
+    weights are kept in ``directory`` under a name derived from the run's settings, so a second
+    call loads them instead of training again."""
+    model, layout = run.build()
+    path = Path(directory) / f"{hashlib.sha1(run.key.encode()).hexdigest()[:16]}.pt"
     if path.exists():
         model.load_state_dict(torch.load(path))
         return model.eval(), layout
-    low, high = run.train_lengths
-    train(model, layout, steps=run.steps, batch_size=run.batch_size, lr=run.lr,
-          curriculum=Curriculum(low, high), seed=run.seed, device=device, progress=False, **run.train_options)
+    run.fit(model, layout, device)
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), path)
+    partial = path.with_suffix(".tmp")
+    torch.save(model.state_dict(), partial)
+    partial.replace(path)  # atomic: an interrupted save never leaves a torn weights file
     return model.cpu().eval(), layout
 
 
@@ -163,60 +157,19 @@ COT = {
 tested by greedy generation, the model reading its own trace tokens."""
 
 
-@dataclass(frozen=True)
-class CoTRun:
-    task: str
-    label: str
-    seed: int
-    steps: int
-    batch_size: int
-    test_lengths: tuple[int, ...]
-    test_batch: int
-    trace: str = "full"
-    train_lengths: tuple[int, int] = (1, 40)
-
-    @property
-    def key(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
-
-    def execute(self, device=None) -> dict:
-        from ..tasks.generation import greedy_answer_accuracy
-
-        name, config = MODELS[self.label]
-        layout = tasks.get_layout("causal_lm", tasks.get(self.task, **TASK_OPTIONS.get(self.task, {})),
-                                  trace=self.trace, interleave=True)
-        model = models.build(name, layout, seed=self.seed, **config)
-        started = time.perf_counter()
-        train(model, layout, steps=self.steps, batch_size=self.batch_size,
-              lr=LEARNING_RATES.get(self.label, DEFAULT_LR), curriculum=Curriculum(*self.train_lengths),
-              seed=self.seed, device=device, progress=False)
-        train_seconds = time.perf_counter() - started
-        generator = torch.Generator().manual_seed(10_000 + self.seed)
-        accuracy = [greedy_answer_accuracy(model, layout, self.test_batch, n, generator, device)
-                    for n in self.test_lengths]
-        return {"run": asdict(self), "lengths": list(self.test_lengths), "accuracy": accuracy,
-                "train_seconds": train_seconds}
-
-
-def cot_runs(profile: str) -> list[CoTRun]:
+def cot_runs(profile: str) -> list[Run]:
+    """The chain-of-thought runs of the profile: plain grid runs on the causal_lm layout with the
+    full-state trace interleaved, scored by greedy generation (:func:`recur_tutorial.evaluate`)."""
     s = profile_settings(profile, COT)
-    return [CoTRun(task, label, seed, s["steps"], s["batch_size"], s["test_lengths"], s["test_batch"])
-            for task, groups in s["grid"].items() for labels, seeds in groups for label in labels for seed in seeds]
+    return [
+        Run(task=task, model=MODELS[label][0], seed=seed, layout="causal_lm",
+            layout_options={"trace": "full", "interleave": True}, steps=s["steps"], batch_size=s["batch_size"],
+            lr=LEARNING_RATES.get(label, DEFAULT_LR), test_lengths=s["test_lengths"],
+            test_batch_size=s["test_batch"], task_options=TASK_OPTIONS.get(task, {}),
+            model_config=MODELS[label][1], label=label)
+        for task, groups in s["grid"].items() for labels, seeds in groups for label in labels for seed in seeds
+    ]
 
 
-def run_cot(runs: list[CoTRun], path: str | Path, device=None) -> pd.DataFrame:
-    """Run the chain-of-thought runs not yet stored in ``path`` (JSON, resumable); return the
-    answer accuracy per (task, model, seed, input length)."""
-    stored = read_json(path, default={})
-    for run in runs:
-        if run.key not in stored:
-            stored[run.key] = run.execute(device)
-            write_json(path, stored)
-    return pd.concat([
-        pd.DataFrame({"task": run.task, "model": run.label, "seed": run.seed, "length": stored[run.key]["lengths"],
-                      "accuracy": stored[run.key]["accuracy"]})
-        for run in runs], ignore_index=True)
-
-
-__all__ = ["COT", "CoTRun", "cot_runs", "run_cot", "MODELS", "NEGATIVE", "POSITIVE_LINEAR", "SETTINGS", "STATEFUL", "THEORY", "make_run", "runs",
+__all__ = ["COT", "cot_runs", "MODELS", "NEGATIVE", "POSITIVE_LINEAR", "SETTINGS", "STATEFUL", "THEORY", "make_run", "runs",
            "trained_model", "training_seconds"]

@@ -29,12 +29,14 @@ class Run:
     model: str
     seed: int = 0
     layout: str = "read_then_write"
+    layout_options: dict = field(default_factory=dict)
     steps: int = 1000
     batch_size: int = 128
     lr: float = 1e-3
     train_lengths: tuple[int, int] = (1, 40)
     curriculum: str = "uniform"
     test_lengths: tuple[int, ...] = tuple(range(1, 201))
+    test_batch_size: int = 128
     task_options: dict = field(default_factory=dict)
     model_config: dict = field(default_factory=dict)
     train_options: dict = field(default_factory=dict)
@@ -48,20 +50,30 @@ class Run:
     def key(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
-    def execute(self, device=None) -> dict:
-        """Train and evaluate; return a JSON-ready record."""
+    def build(self):
+        """The run's layout and its model with the initial weights of ``seed``."""
         task = tasks.get(self.task, **self.task_options)
-        layout = tasks.get_layout(self.layout, task)
-        model = models.build(self.model, layout, seed=self.seed, **self.model_config)
+        layout = tasks.get_layout(self.layout, task, **self.layout_options)
+        return models.build(self.model, layout, seed=self.seed, **self.model_config), layout
+
+    def fit(self, model, layout, device=None) -> pd.DataFrame:
+        """Train ``model`` in place as the run says; return the training history."""
         low, high = self.train_lengths
-        started = time.perf_counter()
-        history = train(
+        return train(
             model, layout, steps=self.steps, batch_size=self.batch_size, lr=self.lr,
             curriculum=Curriculum(low, high, self.curriculum), seed=self.seed, device=device, progress=False,
             **self.train_options,
         )
+
+    def execute(self, device=None) -> dict:
+        """Train and evaluate; return a JSON-ready record."""
+        model, layout = self.build()
+        started = time.perf_counter()
+        history = self.fit(model, layout, device)
         train_seconds = time.perf_counter() - started
-        result = evaluate(model, layout, self.test_lengths, train_max=high, device=device)
+        high = self.train_lengths[1]
+        result = evaluate(model, layout, self.test_lengths, train_max=high, batch_size=self.test_batch_size,
+                          device=device)
         return {
             "run": asdict(self),
             "lengths": result.table.length.tolist(),
