@@ -44,33 +44,26 @@ class Evaluation:
         return float(inside.accuracy.mean()) if len(inside) else float("nan")
 
 
-def sequence_accuracy(logits: torch.Tensor, batch: Batch) -> torch.Tensor:
-    """Per sequence: the fraction of its scored positions predicted right (shape B)."""
-    scored = batch.scored
-    correct = ((logits.argmax(-1) == batch.targets) & scored).sum(1)
-    return correct / scored.sum(1).clamp(min=1)
-
-
 @torch.no_grad()
+def predictions(model: SequenceModel, batch: Batch, device) -> torch.Tensor:
+    """The model's argmax at every position (B × T, on the CPU), computed in parts small enough that
+    B·T² stays within ``ATTENTION_BUDGET``."""
+    part = max(1, min(len(batch.tokens), ATTENTION_BUDGET // batch.tokens.shape[1] ** 2))
+    return torch.cat([model(tokens.to(device)).argmax(-1).cpu() for tokens in batch.tokens.split(part)])
+
+
 def _accuracy_at(model, layout, length, n, generator, device) -> float:
+    """Per sequence the fraction of its scored positions predicted right, averaged over sequences."""
     batch = layout.batch(n, length, generator)
-    chunk = max(1, min(n, ATTENTION_BUDGET // batch.tokens.shape[1] ** 2))
-    scores = [
-        sequence_accuracy(model(part.tokens), part)
-        for part in (Batch(t, y).to(device) for t, y in zip(batch.tokens.split(chunk), batch.targets.split(chunk)))
-    ]
-    return float(torch.cat(scores).mean())
+    scored = batch.scored
+    correct = ((predictions(model, batch, device) == batch.targets) & scored).sum(1)
+    return float((correct / scored.sum(1).clamp(min=1)).mean())
 
 
-@torch.no_grad()
 def _tagging_accuracies(model, layout, lengths, n, generator, device) -> list[float]:
     """Causal model on the tagging layout: one pass at the longest length scores every prefix."""
     batch = layout.batch(n, max(lengths), generator)
-    chunk = max(1, min(n, ATTENTION_BUDGET // batch.tokens.shape[1] ** 2))
-    correct = torch.cat([
-        (model(t.to(device)).argmax(-1).cpu() == y)
-        for t, y in zip(batch.tokens.split(chunk), batch.targets.split(chunk))
-    ]).float().mean(0)
+    correct = (predictions(model, batch, device) == batch.targets).float().mean(0)
     return [float(correct[length - 1]) for length in lengths]
 
 

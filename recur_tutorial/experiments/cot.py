@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import models, tasks
+from .. import tasks
 from ..runtime import threads
 from ..models.transformer import Transformer
 from ..tasks.generation import greedy_generate
-from ..training import Curriculum, train
+from .grid import Run
 from .profiles import profile_settings
 
 
@@ -114,6 +114,15 @@ class CoTRun:
         task = tasks.get(self.task, **dict(self.task_options))
         return tasks.get_layout("causal_lm", task, trace=self.trace)
 
+    def grid_run(self) -> Run:
+        """This configuration as a grid run: the chapter's decoder, trained on lengths 1..40."""
+        options = dict(TRAINING)
+        return Run(task=self.task, model="transformer", seed=self.seed, layout="causal_lm",
+                   layout_options={"trace": self.trace}, steps=self.steps, batch_size=options.pop("batch_size"),
+                   lr=options.pop("lr"), task_options=dict(self.task_options), label=self.label,
+                   model_config={"causal": True, "positional": self.positional, "max_len": 4096, **MODEL},
+                   train_options=options)
+
 
 MODEL = {"d_model": 64, "n_layers": 2, "n_heads": 4, "d_mlp": 256}
 TRAINING = {"batch_size": 64, "lr": 1e-3, "warmup": 100, "schedule": "cosine"}
@@ -147,24 +156,22 @@ def runs(profile: str) -> list[CoTRun]:
 
 def train_run(run: CoTRun, device=None) -> tuple[Transformer, float]:
     """Build and train the run's model (lengths 1..40); return it and the training time in seconds."""
-    layout = run.layout()
-    model = models.build("transformer", layout, seed=run.seed, causal=True, positional=run.positional,
-                         max_len=4096, **MODEL)
+    spec = run.grid_run()
+    model, layout = spec.build()
     started = time.perf_counter()
     with threads(1):
-        train(model, layout, steps=run.steps, curriculum=Curriculum(1, 40), seed=run.seed, device=device,
-              progress=False, **TRAINING)
+        spec.fit(model, layout, device)
     return model, time.perf_counter() - started
 
 
 # ---- what the answer costs --------------------------------------------------------------------------
 def train_lstm(task: str = "parity_check", seed: int = 0, steps: int = 300):
     """The recurrent baseline: a 1-layer LSTM on the prefix-labelled layout (lengths 1..40)."""
-    layout = tasks.get_layout("tagging", tasks.get(task))
-    model = models.build("lstm", layout, seed=seed, hidden=64)
+    spec = Run(task=task, model="lstm", seed=seed, layout="tagging", steps=steps, batch_size=64, lr=3e-3,
+               model_config={"hidden": 64})
+    model, layout = spec.build()
     with threads(1):
-        train(model, layout, steps=steps, batch_size=64, lr=3e-3, curriculum=Curriculum(1, 40), seed=seed,
-              progress=False)
+        spec.fit(model, layout)
     return model, layout
 
 
