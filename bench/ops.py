@@ -19,20 +19,23 @@ from recur_tutorial.models import ops
 from recur_tutorial.runtime import get_device
 
 
-def seconds(name: str, mode: str, length: int, repeats: int, device: torch.device) -> float:
-    """Median wall time of one forward + backward pass."""
+def seconds(name: str, length: int, repeats: int, device: torch.device, chunk_size: int | None) -> dict[str, float]:
+    """Median wall time of one forward + backward pass of each form, the two forms taking turns, so
+    that a slow spell of a shared machine hits both."""
     case = ops.example(name, length, batch=8, heads=4, key=16, value=16, channels=64, state=8,
                        dtype=torch.float32, requires_grad=True)
     case.args = tuple(a.detach().to(device).requires_grad_() for a in case.args)
     case.kwargs = {key: value.to(device) if torch.is_tensor(value) else value for key, value in case.kwargs.items()}
-    times = []
-    for _ in range(repeats + 1):  # the first run warms up
-        started = time.perf_counter()
-        case(mode=mode).square().mean().backward()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times[1:])
+    options = {"recurrent": {}, "chunked": {} if chunk_size is None else {"chunk_size": chunk_size}}
+    times = {mode: [] for mode in ops.MODES}
+    for _ in range(repeats + 1):  # the first round warms up
+        for mode in ops.MODES:
+            started = time.perf_counter()
+            case(mode=mode, **options[mode]).square().mean().backward()
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            times[mode].append(time.perf_counter() - started)
+    return {mode: statistics.median(spent[1:]) for mode, spent in times.items()}
 
 
 def main() -> None:
@@ -41,6 +44,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--ops", nargs="+", default=list(ops.EXAMPLES), choices=ops.EXAMPLES)
     parser.add_argument("--threads", type=int, default=1, help="CPU threads (1 is steadiest on a shared machine)")
+    parser.add_argument("--chunk-size", type=int, default=None,
+                        help="chunk size of the chunked form (default: each op's own)")
     options = parser.parse_args()
     torch.set_num_threads(options.threads)
     device = get_device()
@@ -48,7 +53,8 @@ def main() -> None:
     print(f"| op | T | recurrent ms | chunked ms | speed-up |\n|---|---|---|---|---|")
     for name in options.ops:
         for length in options.lengths:
-            slow, fast = (seconds(name, mode, length, options.repeats, device) for mode in ops.MODES)
+            spent = seconds(name, length, options.repeats, device, options.chunk_size)
+            slow, fast = spent["recurrent"], spent["chunked"]
             print(f"| {name} | {length} | {1e3 * slow:.1f} | {1e3 * fast:.1f} | {slow / fast:.1f}× |", flush=True)
 
 

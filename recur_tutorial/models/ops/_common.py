@@ -43,5 +43,12 @@ def unchunked(x: torch.Tensor, dim: int, length: int) -> torch.Tensor:
     return x.narrow(dim, 0, length)
 
 
+def causal_mask(size: int, like: torch.Tensor, strict: bool = False) -> torch.Tensor:
+    """The C × C matrix with 1 where key i may reach query t (i ≤ t, or i < t if ``strict``), else 0.
+
+    Multiplying by it is several times faster on a CPU than ``tril`` or ``masked_fill``."""
+    return torch.ones(size, size, dtype=like.dtype, device=like.device).tril(-1 if strict else 0)
+
+
 def result(y: torch.Tensor, state, return_state: bool):
     return (y, state) if return_state else y

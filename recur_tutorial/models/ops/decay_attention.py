@@ -5,7 +5,8 @@
     y_t = q_tᵀ (S_{t−1} + diag(u) k_t ⊗ v_t)                  (RWKV-6 bonus ``u``)
 
 The decay is given as ``log_alpha`` (≤ 0), of shape B × H × T × K (one rate per key channel, GLA and
-RWKV-6) or B × H × T × 1 (one per head, retention; zero for plain linear attention).
+RWKV-6), B × H × T × 1 (one per head), 1 × H × 1 × 1 (one per head, constant in time: retention), or
+None (no decay: plain linear attention).
 
 The chunked form splits time into chunks of C steps. With c_t the cumulative log-decay inside the
 chunk (relative to its start) and c'_t the one that the query reads (c_t, or c_{t−1} with the bonus):
@@ -14,8 +15,11 @@ chunk (relative to its start) and c'_t the one that the query reads (c_t, or c_{
     S_out = diag(e^{c_C}) S_in + Σ_i (k_i ⊙ e^{c_C − c_i}) ⊗ v_i
 
 Every exponent is a sum of log-decays over a stretch of time, hence ≤ 0: nothing overflows, whatever
-the length. The chunks' own terms are computed for all chunks at once; only the K × V state is
-carried from chunk to chunk in a loop of T / C steps.
+the length. The chunks' own terms are computed for all chunks at once. The states entering the chunks
+follow a diagonal linear recurrence over the T / C chunks, S_in(c + 1) = diag(e^{c_C}) S_in(c) + U_c
+(U_c: the chunk's own sum above), run by the two-level scan of :func:`diagonal_linear_rnn`; without a
+decay it is a cumulative sum. Masks multiply (a CPU computes that several times faster than ``tril``);
+an exponent above the diagonal, which may be positive, is clamped to 0 before it is masked.
 
 With a decay per channel the pairwise factor e^{c'_tk − c_ik} would be C × C × K per chunk. Instead the
 chunk is halved, and the halves halved, down to leaves of s steps (``LEAF``, or odd): only pairs in
@@ -32,14 +36,15 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ._common import check_mode, chunked, result, unchunked
+from ._common import causal_mask, check_mode, chunked, result, unchunked
+from .diagonal import diagonal_linear_rnn
 
 LEAF = 2
 """With a decay per channel, chunks are halved down to leaves of at most this many steps (tuned on CPU)."""
 
 
 def decay_attention(q, k, v, log_alpha, u=None, *, initial_state=None, return_state=False,
-                    mode="chunked", chunk_size=32):
+                    mode="chunked", chunk_size=16):
     """q, k: B × H × T × K; v: B × H × T × V; log_alpha: B × H × T × (K or 1); u: H × K or None.
 
     Returns y (B × H × T × V), and the final state S (B × H × K × V) when ``return_state``.
@@ -54,11 +59,13 @@ def decay_attention(q, k, v, log_alpha, u=None, *, initial_state=None, return_st
 
 def _recurrent(q, k, v, log_alpha, u, state, chunk_size):
     outputs = []
-    for query, key, value, alpha in zip(q.unbind(2), k.unbind(2), v.unbind(2), log_alpha.exp().unbind(2)):
+    steps = q.shape[2]
+    alphas = [None] * steps if log_alpha is None else log_alpha.exp().expand(-1, -1, steps, -1).unbind(2)
+    for query, key, value, alpha in zip(q.unbind(2), k.unbind(2), v.unbind(2), alphas):
         write = key[..., None] * value[..., None, :]
         if u is not None:
             outputs.append(torch.einsum("bhk,bhkv->bhv", query, state + u[..., None] * write))
-        state = alpha[..., None] * state + write
+        state = (state if alpha is None else alpha[..., None] * state) + write
         if u is None:
             outputs.append(torch.einsum("bhk,bhkv->bhv", query, state))
     return torch.stack(outputs, 2), state
@@ -67,40 +74,72 @@ def _recurrent(q, k, v, log_alpha, u, state, chunk_size):
 def _chunked(q, k, v, log_alpha, u, state, chunk_size):
     length = q.shape[2]
     size = min(chunk_size, length)
-    q, k, v, log_alpha = (chunked(x, 2, size) for x in (q, k, v, log_alpha))  # B H n C ·
-    c = log_alpha.cumsum(3)
-    c_query = c if u is None else c - log_alpha  # with the bonus, y_t reads S_{t−1}
+    q, k, v = (chunked(x, 2, size) for x in (q, k, v))  # B H n C ·
+    if log_alpha is None:
+        y = _within_chunks_without_decay(q, k, v, strict=u is not None)
+        updates = k.transpose(-1, -2) @ v  # B H n K V
+        entering = state[:, :, None] + F.pad(updates.cumsum(2), (0, 0, 0, 0, 1, 0))  # B H n+1 K V
+        reading = q
+    else:
+        if log_alpha.shape[2] == 1 and length % size == 0:  # constant in time: every chunk alike
+            log_alpha = log_alpha[:, :, :, None].expand(-1, -1, -1, size, -1)
+        else:
+            log_alpha = chunked(log_alpha.expand(-1, -1, length, -1), 2, size)
+        c = log_alpha.cumsum(3)
+        c_query = c if u is None else c - log_alpha  # with the bonus, y_t reads S_{t−1}
+        y = _within_chunks(q, k, v, c_query, c, strict=u is not None)
+        end = c[..., -1:, :]
+        updates = (k * (end - c).exp()).transpose(-1, -2) @ v  # B H n K V
+        entering = _entering_states(updates, end.squeeze(3), state)
+        reading = q * c_query.exp()
+    if u is not None:
+        y = y + (q * u[:, None, None, :] * k).sum(-1, keepdim=True) * v
+    y = y + reading @ entering[:, :, :-1]
+    return unchunked(y, 2, length), entering[:, :, -1]
+
+
+def _entering_states(updates, end, state):
+    """The state entering each chunk and, last, the final one: B H n+1 K V.
+
+    From chunk to chunk the state follows a diagonal linear recurrence, run by
+    :func:`diagonal_linear_rnn` (whose chunked form is a two-level scan):
+
+        S_in(c + 1) = diag(e^{end_c}) S_in(c) + U_c,   S_in(0) = S₀.
+    """
+    transitions = end.exp()[..., None].expand_as(updates).transpose(1, 2)  # B n H K V
+    after = diagonal_linear_rnn(transitions, updates.transpose(1, 2), initial_state=state)
+    return torch.cat([state[:, :, None], after.transpose(1, 2)], 2)
+
+
+def _within_chunks_without_decay(q, k, v, strict):
+    """Σ_{i ≤ t (i < t if ``strict``), same chunk} (q_t · k_i) v_i: B H n C V."""
+    return ((q @ k.transpose(-1, -2)) * causal_mask(q.shape[3], q, strict)) @ v
+
+
+def _within_chunks(q, k, v, c_query, c, strict):
+    """Σ_{i ≤ t (i < t if ``strict``), same chunk} (Σ_k q_tk k_ik e^{c'_tk − c_ik}) v_i: B H n C V."""
+    size = q.shape[3]
     leaf = size
-    while log_alpha.shape[-1] > 1 and leaf % 2 == 0 and leaf > LEAF:
+    while c.shape[-1] > 1 and leaf % 2 == 0 and leaf > LEAF:
         leaf //= 2
-    y = _within_leaves(q, k, v, c_query, c, leaf, strict=u is not None)
+    y = _within_leaves(q, k, v, c_query, c, leaf, strict)
     half = leaf
     while half < size:
         y = y + _across_halves(q, k, v, c_query, c, half)
         half *= 2
-    if u is not None:
-        y = y + (q * u[:, None, None, :] * k).sum(-1, keepdim=True) * v
-    end = c[..., -1:, :]
-    updates = (k * (end - c).exp()).transpose(-1, -2) @ v  # B H n K V
-    decays = end.transpose(-1, -2).exp()  # B H n (K or 1) 1
-    entering = []
-    for decay, update in zip(decays.unbind(2), updates.unbind(2)):
-        entering.append(state)
-        state = decay * state + update
-    y = y + (q * c_query.exp()) @ torch.stack(entering, 2)
-    return unchunked(y, 2, length), state
+    return y
 
 
 def _within_leaves(q, k, v, c_query, c, leaf, strict):
     """Σ_{i ≤ t (i < t if ``strict``), same leaf} (Σ_k q_tk k_ik e^{c'_tk − c_ik}) v_i: B H n C V."""
     q, k, v, c_query, c = (x.unflatten(3, (-1, leaf)) for x in (q, k, v, c_query, c))  # B H n m s ·
-    position = torch.arange(leaf, device=q.device)
-    hidden = position[:, None] <= position[None, :] if strict else position[:, None] < position[None, :]
-    exponent = (c_query[..., :, None, :] - c[..., None, :, :]).masked_fill(hidden[..., None], float("-inf"))
+    # above the diagonal the exponent is ≥ 0: clamped to 0 before e^·, then masked
+    decay = (c_query[..., :, None, :] - c[..., None, :, :]).clamp(max=0).exp()
+    mask = causal_mask(leaf, q, strict)
     if c.shape[-1] == 1:
-        scores = (q @ k.transpose(-1, -2)) * exponent.squeeze(-1).exp()
+        scores = (q @ k.transpose(-1, -2)) * (decay.squeeze(-1) * mask)
     else:
-        scores = (q[..., :, None, :] * k[..., None, :, :] * exponent.exp()).sum(-1)
+        scores = (q[..., :, None, :] * k[..., None, :, :] * decay).sum(-1) * mask
     return (scores @ v).flatten(3, 4)
 
 

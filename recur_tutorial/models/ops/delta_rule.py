@@ -10,14 +10,15 @@ Chunked form: inside a chunk entered with state S₀, S_{t−1} = S₀ + Σ_{i<t
 values solve a unit lower-triangular system, (I + L) U = diag(β)(V − K S₀) with
 L_ti = β_t k_t · k_i for i < t. Hence U = Ũ − W S₀ with Ũ = (I + L)⁻¹ diag(β) V and
 W = (I + L)⁻¹ diag(β) K, solved for all chunks at once; then Y = Q S₀ + tril(Q Kᵀ) U and
-S_out = S₀ + Kᵀ U, carrying only S from chunk to chunk.
+S_out = S₀ + Kᵀ U = (I − Kᵀ W) S₀ + Kᵀ Ũ. Only that last step runs chunk after chunk, one batched
+matrix product each; everything else is a few batched products over all chunks at once.
 """
 
 from __future__ import annotations
 
 import torch
 
-from ._common import check_mode, chunked, result, unchunked
+from ._common import causal_mask, check_mode, chunked, result, unchunked
 
 
 def delta_rule(q, k, v, beta, *, initial_state=None, return_state=False, mode="chunked", chunk_size=32):
@@ -47,13 +48,18 @@ def _chunked(q, k, v, beta, state, chunk_size):
     size = min(chunk_size, length)
     q, k, v, beta = (chunked(x, 2, size) for x in (q, k, v, beta))  # B H n C ·
     weighted = beta[..., None] * k
-    system = torch.eye(size, dtype=q.dtype, device=q.device) + (weighted @ k.transpose(-1, -2)).tril(-1)
-    w = torch.linalg.solve_triangular(system, weighted, upper=False, unitriangular=True)
-    u_free = torch.linalg.solve_triangular(system, beta[..., None] * v, upper=False, unitriangular=True)
-    entering, written = [], []
-    for u_chunk, w_chunk, k_chunk in zip(u_free.unbind(2), w.unbind(2), k.unbind(2)):
-        entering.append(state)
-        written.append(u_chunk - w_chunk @ state)
-        state = state + k_chunk.transpose(-1, -2) @ written[-1]
-    y = q @ torch.stack(entering, 2) + (q @ k.transpose(-1, -2)).tril() @ torch.stack(written, 2)
-    return unchunked(y, 2, length), state
+    lower = (weighted @ k.transpose(-1, -2)) * causal_mask(size, q, strict=True)  # L
+    system = torch.eye(size, dtype=q.dtype, device=q.device) + lower
+    solved = torch.linalg.solve_triangular(system, torch.cat([weighted, beta[..., None] * v], -1), upper=False,
+                                           unitriangular=True)  # [W | Ũ]: B H n C (K + V)
+    w, u_free = solved.split([k.shape[-1], v.shape[-1]], -1)
+    carried = k.transpose(-1, -2) @ solved  # Kᵀ [W | Ũ]: B H n K (K + V)
+    transitions = torch.eye(k.shape[-1], dtype=q.dtype, device=q.device) - carried[..., : k.shape[-1]]
+    writes = carried[..., k.shape[-1] :]
+    entering = [state.flatten(0, 1)]
+    for transition, write in zip(transitions.flatten(0, 1).unbind(1), writes.flatten(0, 1).unbind(1)):
+        entering.append(torch.baddbmm(write, transition, entering[-1]))
+    entering = torch.stack(entering, 1).unflatten(0, state.shape[:2])  # B H n+1 K V
+    written = u_free - w @ entering[:, :, :-1]
+    y = q @ entering[:, :, :-1] + ((q @ k.transpose(-1, -2)) * causal_mask(size, q)) @ written
+    return unchunked(y, 2, length), entering[:, :, -1]

@@ -10,9 +10,8 @@ from __future__ import annotations
 from .decay_attention import decay_attention
 
 
-def retention(q, k, v, gamma, *, initial_state=None, return_state=False, mode="chunked", chunk_size=64):
+def retention(q, k, v, gamma, *, initial_state=None, return_state=False, mode="chunked", chunk_size=16):
     """q, k: B × H × T × K; v: B × H × T × V; gamma: H → y: B × H × T × V (state S: B × H × K × V)."""
-    batch, heads, length, _ = q.shape
-    log_gamma = gamma.log()[None, :, None, None].expand(batch, heads, length, 1)
+    log_gamma = gamma.log()[None, :, None, None]  # constant in time: every chunk's decays are alike
     return decay_attention(q, k, v, log_gamma, initial_state=initial_state, return_state=return_state,
                            mode=mode, chunk_size=chunk_size)
