@@ -67,11 +67,12 @@ def test_model_groups_partition_the_models():
 def test_trained_model_is_cached(tmp_path):
     settings = dict(completeness.SETTINGS["quick"], steps=3, test_max=50)
     run = completeness.make_run("parity_check", "LSTM", 0, settings)
-    first, layout = completeness.trained_model(run, tmp_path)
+    first, layout, seconds = completeness.trained_model(run, tmp_path)
     assert len(list(tmp_path.glob("*.pt"))) == 1
-    again, _ = completeness.trained_model(run, tmp_path)
+    again, _, seconds_again = completeness.trained_model(run, tmp_path)
     tokens = torch.randint(0, 2, (2, 9))
     assert torch.equal(first(tokens), again(tokens)) and layout.in_vocab == 2
+    assert seconds_again == seconds > 0  # the time of the training, kept with the weights
 
 
 def test_comparison_table_covers_the_issue():

@@ -8,9 +8,9 @@ from recur_tutorial.experiments import cot, depth
 
 
 @pytest.fixture(scope="module")
-def tiny():
+def tiny(tmp_path_factory):
     run = cot.CoTRun("parity_check", steps=3)
-    model, seconds = cot.train_run(run)
+    model, seconds = cot.train_run(run, tmp_path_factory.mktemp("tiny"))
     return run, model
 
 
@@ -30,9 +30,9 @@ def test_generation_table_columns(tiny):
     assert table.accuracy.between(0, 1).all() and table["trace right"].between(0, 1).all()
 
 
-def test_same_seed_same_model():
-    a, _ = cot.train_run(cot.CoTRun("parity_check", steps=2, seed=3))
-    b, _ = cot.train_run(cot.CoTRun("parity_check", steps=2, seed=3))
+def test_same_seed_same_model(tmp_path):
+    a, _ = cot.train_run(cot.CoTRun("parity_check", steps=2, seed=3), tmp_path / "a")
+    b, _ = cot.train_run(cot.CoTRun("parity_check", steps=2, seed=3), tmp_path / "b")
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
 
 
@@ -78,3 +78,12 @@ def test_summarise_columns():
     row = cot.summarise(table).iloc[0]
     assert row.in_distribution == 1.0 and row.beyond == pytest.approx(0.6) and row.beyond_min == 0.5
     assert row.trace_right_beyond == pytest.approx(0.5)
+
+
+def test_run_all_restarts_without_training_again(tmp_path, monkeypatch):
+    """A second call finds every model and table on disk: nothing is trained, the table is the same."""
+    runs = [cot.CoTRun("parity_check", steps=2), cot.CoTRun("parity_check", None, steps=2)]
+    first, _ = cot.run_all(runs, [3, 5], 4, tmp_path)
+    monkeypatch.setattr(cot.Run, "fit", lambda *args, **kwargs: pytest.fail("trained again"))
+    again, trained = cot.run_all(runs, [3, 5], 4, tmp_path)
+    assert first.equals(again) and len(trained) == 2

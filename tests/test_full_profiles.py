@@ -36,7 +36,7 @@ def test_every_full_profile_grid_run_trains_and_is_scored(run):
 
 
 @pytest.mark.parametrize("run", distinct(cot.runs("full")), ids=lambda run: f"{run.task}-{run.label}")
-def test_every_full_profile_chain_of_thought_run_trains_and_generates(run):
-    model, _ = cot.train_run(replace(run, steps=2))
+def test_every_full_profile_chain_of_thought_run_trains_and_generates(run, tmp_path):
+    model, _ = cot.train_run(replace(run, steps=2), tmp_path)
     table = cot.generation_table(model, run.layout(), [3], n=4)
     assert len(table) == 1

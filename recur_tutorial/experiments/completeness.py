@@ -14,13 +14,10 @@ over lengths 41 and beyond.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-import torch
-
 from ..results import read_json
-from .grid import Run
+from .grid import Run, trained_model
 from .profiles import profile_settings
 
 WIDTH = 32
@@ -116,23 +113,6 @@ def runs(profile: str) -> list[Run]:
     s = profile_settings(profile, SETTINGS)
     return [make_run(task, label, seed, s) for task, groups in s["grid"].items()
             for labels, seeds in groups for label in labels for seed in seeds]
-
-
-def trained_model(run: Run, directory: str | Path, device=None):
-    """The model of ``run`` after training, as the grid trains it (same seed, same weights); the
-    weights are kept in ``directory`` under a name derived from the run's settings, so a second
-    call loads them instead of training again."""
-    model, layout = run.build()
-    path = Path(directory) / f"{hashlib.sha1(run.key.encode()).hexdigest()[:16]}.pt"
-    if path.exists():
-        model.load_state_dict(torch.load(path))
-        return model.eval(), layout
-    run.fit(model, layout, device)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".tmp")
-    torch.save(model.state_dict(), partial)
-    partial.replace(path)  # atomic: an interrupted save never leaves a torn weights file
-    return model.cpu().eval(), layout
 
 
 def training_seconds(path: str | Path) -> dict[str, float]:

@@ -11,22 +11,28 @@ inputs are fed, its own s_t is fed back. A *partial* trace writes only part of t
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
 from .. import tasks
+from ..results import read_json, write_json
 from ..runtime import threads
 from ..models.transformer import Transformer
 from ..tasks.generation import greedy_generate
-from .grid import Run
+from .grid import Run, trained_model
 from .profiles import profile_settings
 
 
 # ---- generation and attention ----------------------------------------------------------------------
+GENERATION_COLUMNS = ["length", "accuracy", "trace right", "seconds"]
+
+
 def generation_table(model: Transformer, layout, lengths, n: int = 64, seed: int = 10_000) -> pd.DataFrame:
     """Per length: the answer accuracy of greedy generation, the fraction of sequences whose whole
     trace the model wrote right, and the wall time of the generation."""
@@ -39,7 +45,7 @@ def generation_table(model: Transformer, layout, lengths, n: int = 64, seed: int
                          "trace right": float((out.trace_accuracy == 1).float().mean())
                          if layout.trace is not None else float("nan"),
                          "seconds": time.perf_counter() - started})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=GENERATION_COLUMNS)
 
 
 @torch.no_grad()
@@ -154,24 +160,22 @@ def runs(profile: str) -> list[CoTRun]:
             for task, trace, positional in s["runs"] for seed in s["seeds"]]
 
 
-def train_run(run: CoTRun, device=None) -> tuple[Transformer, float]:
-    """Build and train the run's model (lengths 1..40); return it and the training time in seconds."""
-    spec = run.grid_run()
-    model, layout = spec.build()
-    started = time.perf_counter()
+def train_run(run: CoTRun, directory: str | Path, device=None) -> tuple[Transformer, float]:
+    """The run's model trained on lengths 1..40 (one CPU thread, so the same seed gives the same
+    weights), and its training time in seconds; kept in ``directory`` (see :func:`trained_model`)."""
     with threads(1):
-        spec.fit(model, layout, device)
-    return model, time.perf_counter() - started
+        model, _, seconds = trained_model(run.grid_run(), directory, device)
+    return model, seconds
 
 
 # ---- what the answer costs --------------------------------------------------------------------------
-def train_lstm(task: str = "parity_check", seed: int = 0, steps: int = 300):
-    """The recurrent baseline: a 1-layer LSTM on the prefix-labelled layout (lengths 1..40)."""
+def train_lstm(directory: str | Path, task: str = "parity_check", seed: int = 0, steps: int = 300):
+    """The recurrent baseline: a 1-layer LSTM on the prefix-labelled layout (lengths 1..40), kept in
+    ``directory``. Returns the model and its layout."""
     spec = Run(task=task, model="lstm", seed=seed, layout="tagging", steps=steps, batch_size=64, lr=3e-3,
                model_config={"hidden": 64})
-    model, layout = spec.build()
     with threads(1):
-        spec.fit(model, layout)
+        model, layout, _ = trained_model(spec, directory)
     return model, layout
 
 
@@ -213,15 +217,24 @@ def cost_table(cot_model: Transformer, cot_layout, direct_model: Transformer, di
     return pd.DataFrame(rows)
 
 
-def run_all(runs: list[CoTRun], test_lengths, n_test: int = 64) -> tuple[pd.DataFrame, dict]:
+def run_all(runs: list[CoTRun], test_lengths, n_test: int, directory: str | Path) -> tuple[pd.DataFrame, dict]:
     """Train every run and test it by greedy generation at ``test_lengths``. Returns the per-length
     table (task, model, seed, length, accuracy, trace right, seconds, train_seconds) and the trained
-    models keyed by (task, label, seed)."""
+    models keyed by (task, label, seed).
+
+    Restartable: the weights and each run's table are kept in ``directory`` (``runs.json``, written
+    atomically after every run), so a second call trains and generates only what is missing."""
+    path = Path(directory) / "runs.json"
+    stored = read_json(path, default={})
     frames, trained = [], {}
     for run in runs:
-        model, seconds = train_run(run)
-        table = generation_table(model, run.layout(), test_lengths, n=n_test)
-        frames.append(table.assign(task=run.task, model=run.label, seed=run.seed, train_seconds=seconds))
+        model, seconds = train_run(run, directory)
+        key = json.dumps([run.grid_run().key, [int(n) for n in test_lengths], n_test])
+        if key not in stored:
+            stored[key] = generation_table(model, run.layout(), test_lengths, n=n_test).to_dict("list")
+            write_json(path, stored)
+        frames.append(pd.DataFrame(stored[key], columns=GENERATION_COLUMNS).assign(task=run.task, model=run.label, seed=run.seed,
+                                                       train_seconds=seconds))
         trained[(run.task, run.label, run.seed)] = model
     return pd.concat(frames, ignore_index=True), trained
 

@@ -2,10 +2,13 @@
 
 Every finished run is stored at once in a JSON file (atomically), keyed by its full settings, so a
 grid that is interrupted and started again skips the runs it has and a changed setting is a new run.
+A chapter that needs the trained model itself gets it from :func:`trained_model`, which keeps the
+weights in the same way.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import asdict, dataclass, field
@@ -13,6 +16,7 @@ from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
+import torch
 
 from .. import models, tasks
 from ..evaluation import evaluate
@@ -84,6 +88,26 @@ class Run:
             "train_seconds": train_seconds,
             "parameters": model.num_parameters(),
         }
+
+
+def trained_model(run: Run, directory: str | Path, device=None):
+    """The model of ``run`` after training, as the grid trains it (same seed, same weights), its
+    layout and the seconds the training took. The weights and that time are kept in ``directory``
+    under a name derived from the run's settings, so a second call loads them instead of training."""
+    model, layout = run.build()
+    path = Path(directory) / f"{hashlib.sha1(run.key.encode()).hexdigest()[:16]}.pt"
+    if path.exists():
+        saved = torch.load(path)
+        model.load_state_dict(saved["weights"])
+        return model.eval(), layout, saved["train_seconds"]
+    started = time.perf_counter()
+    run.fit(model, layout, device)
+    seconds = time.perf_counter() - started
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".tmp")
+    torch.save({"weights": model.state_dict(), "train_seconds": seconds}, partial)
+    partial.replace(path)  # atomic: an interrupted save never leaves a torn weights file
+    return model.cpu().eval(), layout, seconds
 
 
 def run_grid(runs: Iterable[Run], path: str | Path, *, device=None, progress: bool = True) -> pd.DataFrame:
