@@ -12,7 +12,7 @@ division, so negative and zero a_t are fine and nothing overflows). Time is cut 
 2. from chunk to chunk, the state entering each chunk (T / C steps on one state each);
 3. inside every chunk at once, the scan again, now from the state entering it (C vectorised steps).
 
-That is about 2√T + √T sequential steps instead of T (C defaults to ⌈√T⌉).
+That is 2C + T / C sequential steps instead of T, about 3√T with the default C = ⌈√T⌉.
 
 Its gradient is the same scan run backwards in time (the adjoint of a linear recurrence). With
 g_t = ∂L/∂h_t from the outputs and g_last = ∂L/∂h_T from the returned final state, the total
@@ -48,8 +48,13 @@ def diagonal_linear_rnn(a, b, *, initial_state=None, return_state=False, mode="c
             state = step * state + drive
             states.append(state)
         return result(torch.stack(states, 1), state, return_state)
-    states, state = _ChunkedScan.apply(a, b, state, chunk_size or math.isqrt(a.shape[1] - 1) + 1)
+    states, state = _ChunkedScan.apply(a, b, state, chunk_size or default_chunk_size(a.shape[1]))
     return result(states, state, return_state)
+
+
+def default_chunk_size(length: int) -> int:
+    """C = ⌈√T⌉."""
+    return math.isqrt(length - 1) + 1
 
 
 class _ChunkedScan(torch.autograd.Function):

@@ -5,14 +5,14 @@
     ā_t = 2 exp(Δ_t A) − 1 ∈ (−1, 1)   with ``negative_eigenvalues`` (Grazzi et al. 2025)
 
 The recurrent form runs :func:`diagonal_linear_rnn`'s recurrent form on ā and Δ B x, one channel
-pair (e, n) at a time. The chunked form runs its chunked scan inside one autograd node, since the
-B × T × E × N tensors (ā, the drive, the states) are what costs: it keeps the states where the drive
-was, and backwards computes, with u = Δ x and G the gradient reaching the states (the diagonal RNN's
-reverse scan, fed ∂L/∂h_ten = ∂L/∂y_te C_tn),
+pair (e, n) at a time. The chunked form runs its chunked scan inside one autograd node, because the
+B × T × E × N tensors (ā, the drive, the states) are what costs time: it makes as few of them as it
+can (the states are written over the drive) and computes its gradients itself. With u = Δ x and G
+the gradient reaching the states (the diagonal RNN's reverse scan, fed ∂L/∂h_ten = ∂L/∂y_te C_tn):
 
     ∂L/∂C_tn = Σ_e ∂L/∂y_te h_ten,   ∂L/∂u_te = Σ_n G_ten B_tn,   ∂L/∂B_tn = Σ_e G_ten u_te,
-    Z_ten = ∂L/∂(Δ_te A_en) = G_ten h_{t−1,en} ∂ā_ten/∂(Δ_te A_en)   (ā, or ā + 1 with negative eigenvalues),
-    ∂L/∂A_en = Σ_{b,t} Z_ten Δ_te,   ∂L/∂Δ_te = Σ_n Z_ten A_en + x_te ∂L/∂u_te.
+    Z_ten = ∂L/∂(Δ_te A_en) = G_ten h_{t−1,en} ∂ā_ten/∂(Δ_te A_en),   ∂ā/∂(ΔA) = ā (2 exp(ΔA) = ā + 1
+    with negative eigenvalues),   ∂L/∂A_en = Σ_{b,t} Z_ten Δ_te,   ∂L/∂Δ_te = Σ_n Z_ten A_en + x_te ∂L/∂u_te.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import torch
 from torch.autograd.function import once_differentiable
 
 from ._common import check_mode, result
-from .diagonal import diagonal_linear_rnn, scan, transition_gradient
+from .diagonal import default_chunk_size, diagonal_linear_rnn, scan, transition_gradient
 
 
 def selective_scan(x, delta, A, B, C, D, *, negative_eigenvalues=False, initial_state=None,
@@ -37,12 +37,13 @@ def selective_scan(x, delta, A, B, C, D, *, negative_eigenvalues=False, initial_
     else:
         state = initial_state if initial_state is not None else x.new_zeros(x.shape[0], *A.shape)
         y, last = _ChunkedSelectiveScan.apply(delta, A, delta * x, B, C, state, negative_eigenvalues,
-                                              chunk_size or math.isqrt(x.shape[1] - 1) + 1)
+                                              chunk_size or default_chunk_size(x.shape[1]))
     return result(y + D * x, last, return_state)
 
 
 def transition(delta, A, negative_eigenvalues, out=None):
-    """ā_ten = exp(Δ_te A_en), or 2 exp(Δ_te A_en) − 1 = expm1(Δ_te A_en + ln 2): B × T × E × N (into ``out``)."""
+    """ā_ten = exp(Δ_te A_en), or 2 exp(Δ_te A_en) − 1 = expm1(Δ_te A_en + ln 2) (in place,
+    and still differentiable): B × T × E × N, written into ``out`` if given."""
     exponent = torch.mul(delta[..., None], A, out=out)
     return exponent.add_(math.log(2)).expm1_() if negative_eigenvalues else exponent.exp_()
 
@@ -83,7 +84,10 @@ class _ChunkedSelectiveScan(torch.autograd.Function):
         total = scan(following, drive(grad_y, C), grad_last, ctx.chunk_size, reverse=True, overwrite=True)  # G
         grad_u, grad_B, grad_initial = sum_over_n(total, B), sum_over_e(u, total), a[:, 0] * total[:, 0]
         exponent = transition_gradient(total, states, initial_state, out=total)  # ∂L/∂ā, over G
-        exponent.addcmul_(exponent, a) if ctx.negative_eigenvalues else exponent.mul_(a)  # Z
-        grad_A = torch.mul(exponent, delta[..., None], out=a).sum(1).sum(0)  # over ā, free now (T first: fast)
-        grad_delta = sum_over_n(exponent.mul_(A), torch.ones_like(C))
+        if ctx.negative_eigenvalues:  # Z = ∂L/∂ā ⊙ (ā + 1)
+            exponent.addcmul_(exponent, a)
+        else:  # Z = ∂L/∂ā ⊙ ā
+            exponent.mul_(a)
+        grad_A = torch.mul(exponent, delta[..., None], out=a).sum(1).sum(0)  # over ā, free now; T first is fast
+        grad_delta = sum_over_n(exponent.mul_(A), torch.ones_like(C))  # Σ_n Z_ten A_en
         return grad_delta, grad_A, grad_u, grad_B, sum_over_e(grad_y, states), grad_initial, None, None
