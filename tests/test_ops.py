@@ -93,3 +93,39 @@ def test_gradients_are_finite(name, mode):
     case = ops.example(name, 21, requires_grad=True)
     case(mode=mode, chunk_size=8).square().sum().backward()
     assert all(torch.isfinite(a.grad).all() for a in case.args)
+
+
+def as_tuple(state) -> tuple:
+    return state if isinstance(state, tuple) else (state,)
+
+
+@pytest.mark.parametrize("name", ops.EXAMPLES)
+def test_chunked_gradients_equal_recurrent(name):
+    """∂L/∂(every tensor argument, initial state) of the chunked form = the recurrent form's, for a loss
+    on the outputs and the final state, 21 steps in chunks of 8 (the last one padded) continuing from
+    the state that 30 earlier steps left."""
+    head, tail = ops.example(name, 51).split(30)
+    _, start = head(mode="recurrent", return_state=True)
+    gradients = []
+    for mode in ops.MODES:
+        weights = torch.Generator().manual_seed(1)  # the same loss for both forms
+        args = tuple(a.detach().clone().requires_grad_() for a in tail.args)
+        kwargs = {key: value.detach().clone().requires_grad_() if torch.is_tensor(value) else value
+                  for key, value in tail.kwargs.items()}
+        state = tuple(s.detach().clone().requires_grad_() for s in as_tuple(start))
+        y, last = tail.op(*args, **kwargs, initial_state=state if isinstance(start, tuple) else state[0],
+                          return_state=True, mode=mode, chunk_size=8)
+        loss = sum((x * torch.randn(x.shape, generator=weights, dtype=x.dtype)).sum() for x in (y, *as_tuple(last)))
+        inputs = args + tuple(value for value in kwargs.values() if torch.is_tensor(value)) + state
+        gradients.append(torch.autograd.grad(loss, inputs))
+    slow, fast = gradients
+    assert close(fast, slow)
+
+
+@pytest.mark.parametrize("name", ["diagonal_linear_rnn", "selective_scan"])
+def test_chunked_scan_refuses_second_derivatives(name):
+    """Its backward is first-order only: differentiating it again is an error, not a wrong number."""
+    case = ops.example(name, 21, requires_grad=True)
+    gradients = torch.autograd.grad(case(chunk_size=8).square().sum(), case.args, create_graph=True)
+    with pytest.raises(RuntimeError, match="once_differentiable"):
+        sum(g.sum() for g in gradients).backward()
