@@ -1,0 +1,28 @@
+"""The benchmark scripts run and print their tables (tiny sizes; no timing is asserted)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(script: str, *args: str) -> list[str]:
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, env={"PYTHONPATH": str(ROOT), "PATH": ""})
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_ops_bench_prints_one_row_per_op_and_length():
+    lines = run("ops.py", "--lengths", "8", "16", "--repeats", "1", "--ops", "linear_attention", "delta_rule")
+    rows = [line for line in lines if line.startswith("| ") and "×" in line]
+    assert [row.split(" | ")[:2] for row in rows] == [["| linear_attention", "8"], ["| linear_attention", "16"],
+                                                     ["| delta_rule", "8"], ["| delta_rule", "16"]]
+    assert all(float(row.split(" | ")[4].rstrip("× |")) > 0 for row in rows)
+
+
+def test_ops_bench_rejects_an_unknown_op():
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "ops.py"), "--ops", "lstm"], cwd=ROOT,
+                          capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": ""})
+    assert done.returncode == 2 and "invalid choice" in done.stderr
