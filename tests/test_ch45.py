@@ -143,3 +143,26 @@ def test_notebook_structure(path):
 
     keys = {k for group in re.findall(r"\{cite(?::t)?\}`([^`]+)`", text) for k in group.split(",")}
     assert keys and all(f"{{{k.strip()}," in bib for k in keys)
+
+
+class CycleOracle(torch.nn.Module):
+    """Answers cycle navigation right at every position, except where the net count is 12 or more."""
+
+    def __init__(self, task):
+        super().__init__()
+        self.task = task
+
+    def forward(self, tokens):
+        labels = self.task.prefix_labels(tokens)
+        wrong = self.task.steps[tokens].cumsum(1).abs() >= 12
+        return torch.nn.functional.one_hot(torch.where(wrong, (labels + 1) % 5, labels), 5).float()
+
+
+def test_accuracy_by_net_count_groups_every_position_beyond_training():
+    layout = tasks.get_layout("tagging", tasks.get("cycle_navigation"))
+    table = completeness.accuracy_by_net_count(CycleOracle(layout.task), layout, length=60, n=50, train_max=40)
+    assert table.positions.sum() == 50 * 20
+    assert list(table.accuracy[table["count"].map(lambda g: g.right <= 10)]) == [1.0, 1.0]
+    assert (table.accuracy[table["count"].map(lambda g: g.left >= 15)] == 0).all()
+    below, above = completeness.accuracy_below_and_above(table, 10)
+    assert below == 1.0 and 0 <= above < 1

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+import torch
+
 from ..results import read_json
 from .grid import Run, trained_model
 from .profiles import profile_settings
@@ -115,6 +118,36 @@ def runs(profile: str) -> list[Run]:
             for labels, seeds in groups for label in labels for seed in seeds]
 
 
+COUNT_BINS = (0, 5, 10, 15, 20, 1_000)
+"""Edges of the |net count| groups of :func:`accuracy_by_net_count` (left-closed)."""
+
+
+@torch.no_grad()
+def accuracy_by_net_count(model, layout, length: int = 200, n: int = 256, train_max: int = 40,
+                          seed: int = 5) -> pd.DataFrame:
+    """Cycle navigation on the tagging layout, at every position beyond ``train_max``: the accuracy
+    grouped by the size of the net count |Σ_{s ≤ t} step(x_s)| (the position on the cycle before it
+    is taken mod 5). Columns: count (the group), positions, accuracy."""
+    batch = layout.batch(n, length, torch.Generator().manual_seed(seed))
+    correct = model.eval()(batch.tokens).argmax(-1) == batch.targets
+    count = layout.task.steps[batch.tokens].cumsum(1).abs()
+    beyond = torch.arange(length) >= train_max  # position t (0-based) answers the prefix of length t + 1
+    groups = pd.cut(count[:, beyond].flatten().numpy(), COUNT_BINS, right=False)
+    return (pd.DataFrame({"count": groups, "correct": correct[:, beyond].flatten().numpy()})
+            .groupby("count", observed=True).correct.agg(positions="size", accuracy="mean").reset_index())
+
+
+def accuracy_below_and_above(by_count: pd.DataFrame, split: int) -> tuple[float, float]:
+    """The accuracy over all positions whose |net count| is below ``split``, and over those at or above
+    it, from a table of :func:`accuracy_by_net_count` (``split`` must be one of ``COUNT_BINS``)."""
+    below = by_count["count"].map(lambda group: group.right <= split).astype(bool)
+
+    def pooled(rows):
+        return float((rows.accuracy * rows.positions).sum() / rows.positions.sum())
+
+    return pooled(by_count[below]), pooled(by_count[~below])
+
+
 def training_seconds(path: str | Path) -> dict[str, float]:
     """Mean training seconds per model label over the runs stored in a grid file."""
     stored = read_json(path, default={})
@@ -151,5 +184,5 @@ def cot_runs(profile: str) -> list[Run]:
     ]
 
 
-__all__ = ["COT", "cot_runs", "MODELS", "NEGATIVE", "POSITIVE_LINEAR", "SETTINGS", "STATEFUL", "THEORY", "make_run", "runs",
+__all__ = ["COT", "COUNT_BINS", "accuracy_below_and_above", "accuracy_by_net_count", "cot_runs", "MODELS", "NEGATIVE", "POSITIVE_LINEAR", "SETTINGS", "STATEFUL", "THEORY", "make_run", "runs",
            "trained_model", "training_seconds"]
