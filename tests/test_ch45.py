@@ -162,7 +162,8 @@ def test_accuracy_by_net_count_groups_every_position_beyond_training():
     layout = tasks.get_layout("tagging", tasks.get("cycle_navigation"))
     table = completeness.accuracy_by_net_count(CycleOracle(layout.task), layout, length=60, n=50, train_max=40)
     assert table.positions.sum() == 50 * 20
-    assert list(table.accuracy[table["count"].map(lambda g: g.right <= 10)]) == [1.0, 1.0]
-    assert (table.accuracy[table["count"].map(lambda g: g.left >= 15)] == 0).all()
+    assert list(table["count"][:3]) == ["0-4", "5-9", "10-14"]
+    assert list(table.accuracy[table.low < 10]) == [1.0, 1.0]
+    assert (table.accuracy[table.low >= 15] == 0).all()
     below, above = completeness.accuracy_below_and_above(table, 10)
     assert below == 1.0 and 0 <= above < 1

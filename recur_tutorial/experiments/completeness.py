@@ -118,8 +118,8 @@ def runs(profile: str) -> list[Run]:
             for labels, seeds in groups for label in labels for seed in seeds]
 
 
-COUNT_BINS = (0, 5, 10, 15, 20, 1_000)
-"""Edges of the |net count| groups of :func:`accuracy_by_net_count` (left-closed)."""
+COUNT_BINS = (0, 5, 10, 15, 20, 1_000_000)
+"""Edges of the |net count| groups of :func:`accuracy_by_net_count`: 0-4, 5-9, 10-14, 15-19, ≥ 20."""
 
 
 @torch.no_grad()
@@ -127,20 +127,23 @@ def accuracy_by_net_count(model, layout, length: int = 200, n: int = 256, train_
                           seed: int = 5) -> pd.DataFrame:
     """Cycle navigation on the tagging layout, at every position beyond ``train_max``: the accuracy
     grouped by the size of the net count |Σ_{s ≤ t} step(x_s)| (the position on the cycle before it
-    is taken mod 5). Columns: count (the group), positions, accuracy."""
+    is taken mod 5), in the groups ``COUNT_BINS``. Columns: count (the group's name), low (its
+    smallest count), positions, accuracy."""
     batch = layout.batch(n, length, torch.Generator().manual_seed(seed))
     correct = model.eval()(batch.tokens).argmax(-1) == batch.targets
     count = layout.task.steps[batch.tokens].cumsum(1).abs()
     beyond = torch.arange(length) >= train_max  # position t (0-based) answers the prefix of length t + 1
-    groups = pd.cut(count[:, beyond].flatten().numpy(), COUNT_BINS, right=False)
-    return (pd.DataFrame({"count": groups, "correct": correct[:, beyond].flatten().numpy()})
-            .groupby("count", observed=True).correct.agg(positions="size", accuracy="mean").reset_index())
+    low = torch.tensor(COUNT_BINS[:-1])[torch.bucketize(count[:, beyond], torch.tensor(COUNT_BINS[1:-1]), right=True)]
+    table = (pd.DataFrame({"low": low.flatten().numpy(), "correct": correct[:, beyond].flatten().numpy()})
+             .groupby("low").correct.agg(positions="size", accuracy="mean").reset_index())
+    names = {lo: f"{lo}-{hi - 1}" if hi < COUNT_BINS[-1] else f">= {lo}" for lo, hi in zip(COUNT_BINS, COUNT_BINS[1:])}
+    return table.assign(count=table.low.map(names))[["count", "low", "positions", "accuracy"]]
 
 
 def accuracy_below_and_above(by_count: pd.DataFrame, split: int) -> tuple[float, float]:
     """The accuracy over all positions whose |net count| is below ``split``, and over those at or above
     it, from a table of :func:`accuracy_by_net_count` (``split`` must be one of ``COUNT_BINS``)."""
-    below = by_count["count"].map(lambda group: group.right <= split).astype(bool)
+    below = by_count.low < split
 
     def pooled(rows):
         return float((rows.accuracy * rows.positions).sum() / rows.positions.sum())
@@ -184,5 +187,6 @@ def cot_runs(profile: str) -> list[Run]:
     ]
 
 
-__all__ = ["COT", "COUNT_BINS", "accuracy_below_and_above", "accuracy_by_net_count", "cot_runs", "MODELS", "NEGATIVE", "POSITIVE_LINEAR", "SETTINGS", "STATEFUL", "THEORY", "make_run", "runs",
-           "trained_model", "training_seconds"]
+__all__ = ["COT", "COUNT_BINS", "MODELS", "NEGATIVE", "POSITIVE_LINEAR", "SETTINGS", "STATEFUL", "THEORY",
+           "accuracy_below_and_above", "accuracy_by_net_count", "cot_runs", "make_run", "runs", "trained_model",
+           "training_seconds"]
