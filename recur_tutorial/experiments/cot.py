@@ -233,8 +233,8 @@ def run_all(runs: list[CoTRun], test_lengths, n_test: int, directory: str | Path
         if key not in stored:
             stored[key] = generation_table(model, run.layout(), test_lengths, n=n_test).to_dict("list")
             write_json(path, stored)
-        frames.append(pd.DataFrame(stored[key], columns=GENERATION_COLUMNS).assign(task=run.task, model=run.label, seed=run.seed,
-                                                       train_seconds=seconds))
+        table = pd.DataFrame(stored[key], columns=GENERATION_COLUMNS)
+        frames.append(table.assign(task=run.task, model=run.label, seed=run.seed, train_seconds=seconds))
         trained[(run.task, run.label, run.seed)] = model
     return pd.concat(frames, ignore_index=True), trained
 

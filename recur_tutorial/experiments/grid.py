@@ -60,21 +60,21 @@ class Run:
         layout = tasks.get_layout(self.layout, task, **self.layout_options)
         return models.build(self.model, layout, seed=self.seed, **self.model_config), layout
 
-    def fit(self, model, layout, device=None) -> pd.DataFrame:
-        """Train ``model`` in place as the run says; return the training history."""
+    def fit(self, model, layout, device=None) -> tuple[pd.DataFrame, float]:
+        """Train ``model`` in place as the run says; return the training history and its seconds."""
         low, high = self.train_lengths
-        return train(
+        started = time.perf_counter()
+        history = train(
             model, layout, steps=self.steps, batch_size=self.batch_size, lr=self.lr,
             curriculum=Curriculum(low, high, self.curriculum), seed=self.seed, device=device, progress=False,
             **self.train_options,
         )
+        return history, time.perf_counter() - started
 
     def execute(self, device=None) -> dict:
         """Train and evaluate; return a JSON-ready record."""
         model, layout = self.build()
-        started = time.perf_counter()
-        history = self.fit(model, layout, device)
-        train_seconds = time.perf_counter() - started
+        history, train_seconds = self.fit(model, layout, device)
         high = self.train_lengths[1]
         result = evaluate(model, layout, self.test_lengths, train_max=high, batch_size=self.test_batch_size,
                           device=device)
@@ -100,9 +100,7 @@ def trained_model(run: Run, directory: str | Path, device=None):
         saved = torch.load(path)
         model.load_state_dict(saved["weights"])
         return model.eval(), layout, saved["train_seconds"]
-    started = time.perf_counter()
-    run.fit(model, layout, device)
-    seconds = time.perf_counter() - started
+    _, seconds = run.fit(model, layout, device)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".tmp")
     torch.save({"weights": model.state_dict(), "train_seconds": seconds}, partial)

@@ -93,7 +93,8 @@ def scan(a, b, state, chunk_size, reverse=False, overwrite=False):
     docstring, each step writing into preallocated tensors.
     """
     length = a.shape[1]
-    a, b = chunked(a, 1, chunk_size, value=1.0), chunked(b, 1, chunk_size)  # B × n × C × …; padding: h_t = h_{t−1}
+    # B × n × C × …; in the padding a = 1, b = 0, so h_t = h_{t−1}
+    a, b = chunked(a, 1, chunk_size, value=1.0), chunked(b, 1, chunk_size)
     states = b if overwrite else torch.empty_like(b)  # stage 3 reads each b_t before writing h_t there
     order = slice(None, None, -1 if reverse else 1)  # of the views along time
     steps, drives, outs = (x.unbind(2)[order] for x in (a, b, states))

@@ -11,8 +11,9 @@ can (the states are written over the drive) and computes its gradients itself. W
 the gradient reaching the states (the diagonal RNN's reverse scan, fed ∂L/∂h_ten = ∂L/∂y_te C_tn):
 
     ∂L/∂C_tn = Σ_e ∂L/∂y_te h_ten,   ∂L/∂u_te = Σ_n G_ten B_tn,   ∂L/∂B_tn = Σ_e G_ten u_te,
-    Z_ten = ∂L/∂(Δ_te A_en) = G_ten h_{t−1,en} ∂ā_ten/∂(Δ_te A_en),   ∂ā/∂(ΔA) = ā (2 exp(ΔA) = ā + 1
-    with negative eigenvalues),   ∂L/∂A_en = Σ_{b,t} Z_ten Δ_te,   ∂L/∂Δ_te = Σ_n Z_ten A_en + x_te ∂L/∂u_te.
+    Z_ten = ∂L/∂(Δ_te A_en) = G_ten h_{t−1,en} ∂ā_ten/∂(Δ_te A_en),
+    ∂ā/∂(ΔA) = ā   (2 exp(ΔA) = ā + 1 with negative eigenvalues),
+    ∂L/∂A_en = Σ_{b,t} Z_ten Δ_te,   ∂L/∂Δ_te = Σ_n Z_ten A_en + x_te ∂L/∂u_te.
 """
 
 from __future__ import annotations
