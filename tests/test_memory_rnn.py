@@ -118,3 +118,15 @@ def test_computation_tokens_sit_between_input_and_blanks_unscored():
     assert DUPLICATE.in_vocab == len(DUPLICATE.task.input_alphabet) + 2
     with pytest.raises(ConfigError, match="computation_steps"):
         tasks.get_layout("read_then_write", tasks.get("duplicate_string"), computation_steps=-1)
+
+
+def test_tape_is_shorter_while_training_when_asked():
+    model = build("tape_rnn", DUPLICATE, memory_size=12, training_memory_size=7)
+    tokens = DUPLICATE.batch(2, 4, torch.Generator().manual_seed(0)).tokens
+    for mode, cells in ((True, 7), (False, 12)):
+        model.train(mode)
+        assert model.initial_state(2)[1].shape[1] == cells
+        assert torch.allclose(model(tokens), stepped(model, tokens), atol=1e-12)
+    model.train()
+    trained_tape = model(tokens)
+    assert not torch.allclose(trained_tape, model.eval()(tokens))  # the tape's size matters once it wraps
