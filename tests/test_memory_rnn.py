@@ -34,9 +34,11 @@ def gradients(model, logits):
 
 # memory smaller than the sequence (the stack's bottom falls off, the tape wraps) and larger
 @pytest.mark.parametrize("memory_size", [5, 64])
-@pytest.mark.parametrize("name, layout", [("stack_rnn", REVERSE), ("tape_rnn", DUPLICATE)], ids=["stack", "tape"])
-def test_fast_forward_equals_the_step_equations(name, layout, memory_size):
-    model = build(name, layout, memory_size=memory_size)
+@pytest.mark.parametrize("name, layout, config", [("stack_rnn", REVERSE, {}), ("tape_rnn", DUPLICATE, {}),
+                                                  ("tape_rnn", DUPLICATE, {"write_layers": ()})],
+                         ids=["stack", "tape", "tape-linear-write"])
+def test_fast_forward_equals_the_step_equations(name, layout, config, memory_size):
+    model = build(name, layout, memory_size=memory_size, **config)
     with torch.no_grad():  # larger weights than at initialisation, so that every action matters
         model.actions.weight.mul_(20)
     batch = layout.batch(4, 7, torch.Generator().manual_seed(1))

@@ -62,12 +62,12 @@ class ShiftMix(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, memory, value, actions, offsets, size, reach):
-        if reach:
-            written = memory.clone()
-            written[:, 0] = value
-            padded = torch.cat([written[:, written.shape[1] - reach:], written, written[:, :reach]], 1)
-        else:
-            padded = torch.cat([value[:, None], memory, memory.new_zeros(len(memory), 2, memory.shape[2])], 1)
+        if reach:  # [w[−r:]; w; w[:r]] with w = [v; m[1:]]
+            cells, head = memory.shape[1], value[:, None]
+            parts = [memory[:, cells - reach:], head, memory[:, 1:], head, memory[:, 1:reach]]
+        else:  # [v; m; 0; 0]
+            parts = [value[:, None], memory, memory.new_zeros(len(memory), 2, memory.shape[2])]
+        padded = torch.cat(parts, 1)
         ctx.save_for_backward(padded, actions)
         ctx.offsets, ctx.size, ctx.reach, ctx.cells = offsets, size, reach, memory.shape[1]
         out = padded[:, offsets[0]:offsets[0] + size] * actions[:, :1, None]
@@ -226,10 +226,14 @@ class TapeRNN(MemoryRNN):
         memory = h.new_zeros(len(tokens), size, self.cell_size)
         head = memory[:, 0]
         states = []
+        first, rest = self.write[0], self.write[1:]  # π_t and the write MLP's first layer in one product
+        out_weight = torch.cat([self.actions.weight, first.weight]).t()
+        out_bias = torch.cat([self.actions.bias, first.bias])
         for projected, jump in zip(inputs, read[0].remainder(size).tolist()):
             h = torch.tanh(torch.addmm(projected, h, hidden_weight).addmm_(head, read_weight))
             states.append(h)
+            actions, written = torch.addmm(out_bias, h, out_weight).split([self.n_actions, first.out_features], 1)
             r = max(jump, 1)  # stay, right, left, jump right, jump left:
             offsets = (r, r + 1, r - 1, r + jump, r - jump)
-            memory, head = ShiftMix.apply(memory, self.write(h), torch.softmax(self.actions(h), -1), offsets, size, r)
+            memory, head = ShiftMix.apply(memory, rest(written), torch.softmax(actions, -1), offsets, size, r)
         return self.head(torch.stack(states, 1))
