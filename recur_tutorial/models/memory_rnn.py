@@ -1,15 +1,10 @@
-"""RNNs with a differentiable external memory, after Delétang et al. 2023 (Stack-RNN, Tape-RNN).
+"""The controller that RNNs with a differentiable external memory share (Delétang et al. 2023).
 
 A tanh RNN controller reads the memory's head cell with its input, h_t = tanh(W [e(x_t); m_{t−1}[0]] +
 U h_{t−1} + b), predicts y_t = W_y h_t, and updates the memory (``memory_size`` cells of width
-``cell_size``) by a soft mixture of discrete actions, π_t = softmax(W_π h_t):
-
-- Stack (Joulin & Mikolov 2015): push p_t = tanh(W_p h_t) on top, pop, or no-op;
-  m_t = π_push [p_t; m_{t−1}[:−1]] + π_pop [m_{t−1}[1:]; 0] + π_noop m_{t−1}.
-- Tape: write w_t = tanh(W_w h_t) into the head cell with strengths σ(W_g h_t), then move the head: stay, left or
-  right (a circular tape rolled under a fixed head); m_t = Σ_a π_a roll_a(m'_t).
-
-Both read one token at a time, so ``forward`` is the ``step`` loop.
+``cell_size``) by a soft mixture of discrete actions, π_t = softmax(W_π h_t). The memories are the
+Stack-RNN's (:mod:`.stack_rnn`) and the Tape-RNN's (:mod:`.tape_rnn`). Both read one token at a time,
+so ``forward`` is the ``step`` loop.
 """
 
 from __future__ import annotations
@@ -54,23 +49,3 @@ class MemoryRNN(SequenceModel):
 
     def forward(self, tokens):
         return self.run_steps(tokens)
-
-
-class StackRNN(MemoryRNN):
-    n_actions, n_values = 3, 1
-
-    def update(self, memory, actions, values):
-        pushed = torch.cat([torch.tanh(values), memory[:, :-1]], 1)
-        popped = torch.cat([memory[:, 1:], torch.zeros_like(memory[:, :1])], 1)
-        return actions[:, 0] * pushed + actions[:, 1] * popped + actions[:, 2] * memory
-
-
-class TapeRNN(MemoryRNN):
-    n_actions, n_values = 3, 2
-
-    def update(self, memory, actions, values):
-        strength = torch.sigmoid(values[:, 1:])  # B × 1 × cell, per entry of the head cell
-        head = strength * torch.tanh(values[:, :1]) + (1 - strength) * memory[:, :1]
-        written = torch.cat([head, memory[:, 1:]], 1)
-        stay, left, right = written, written.roll(1, 1), written.roll(-1, 1)
-        return actions[:, 0] * stay + actions[:, 1] * left + actions[:, 2] * right

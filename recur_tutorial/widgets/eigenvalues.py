@@ -1,0 +1,37 @@
+"""Chapter 4's eigenvalue explorer: a dropdown over the probed models that redraws one model's panel
+(the static figure for the book is :func:`recur_tutorial.plots.eigenvalue_figure`)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+
+from ..plots import eigenvalue_panel
+
+
+def eigenvalue_explorer(results):
+    """An ipywidgets dropdown over the probed models that redraws the panel and prints the ranges."""
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    by_name = {r.model: r for r in results}
+    choice = widgets.Dropdown(options=list(by_name), description="model")
+    output = widgets.Output()
+
+    def show(_=None):
+        result = by_name[choice.value]
+        with output:
+            output.clear_output(wait=True)
+            fig, ax = plt.subplots(figsize=(3.6, 3.6))
+            eigenvalue_panel(ax, result)
+            plt.show()
+            print(f"{result.verdict}\nreal parts in [{result.eig_real_min:.3f}, {result.eig_real_max:.3f}], "
+                  f"largest |λ| {result.eig_abs_max:.3f}, largest |Im λ| {result.eig_imag_max:.3f}")
+
+    choice.observe(show, names="value")
+    show()
+    box = widgets.VBox([choice, output])
+    display(box)
+    return box
+
+
+__all__ = ["eigenvalue_explorer"]
