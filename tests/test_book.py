@@ -4,9 +4,6 @@ profile with its claims holding, and the HTML built strictly (warnings are error
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -51,18 +48,6 @@ def test_a_bad_profile_is_refused_with_the_valid_ones(tmp_path):
             str(ROOT / f"{CHAPTERS[0]}.ipynb"), str(tmp_path / "out.ipynb"), cwd=str(ROOT / "chapters"),
             parameters={"profile": "laptop", "results_dir": str(tmp_path)}, progress_bar=False,
         )
-
-
-@pytest.fixture(scope="module")
-def built_book():
-    """Execute every chapter (quick profile) and build the HTML with warnings as errors."""
-    shutil.rmtree(BUILD, ignore_errors=True)
-    subprocess.run([sys.executable, "tools/execute_chapters.py", "--profile", "quick"], cwd=ROOT, check=True)
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    build = subprocess.run([str(jupyter_book), "build", "_build/source", "--path-output", ".", "-W", "-n",
-                            "--keep-going"], cwd=ROOT, capture_output=True, text=True)
-    assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-4000:]
-    return BUILD / "html"
 
 
 @pytest.mark.slow

@@ -57,7 +57,8 @@ def build(name: str, layout: Layout, *, seed: int | None = None, **config) -> Se
     """Build model ``name`` sized for ``layout``'s vocabularies; ``seed`` fixes the initial weights.
 
     A model that can be either causal or not (the Transformer) is made causal exactly when the
-    layout scores every prefix, unless ``causal`` is given.
+    layout scores every prefix, unless ``causal`` is given; a model that counts the input symbols
+    it has read (the Tape-RNN) learns from the layout which token ids they are.
     """
     allowed = options(name)
     unknown = sorted(set(config) - set(allowed))
@@ -65,6 +66,8 @@ def build(name: str, layout: Layout, *, seed: int | None = None, **config) -> Se
         raise ConfigError(f"model {name!r} has no setting {unknown}; allowed: {sorted(allowed)}")
     if "causal" in allowed and "causal" not in config:
         config["causal"] = layout.causal_only
+    if "input_symbols" in allowed and "input_symbols" not in config:
+        config["input_symbols"] = getattr(layout, "input_symbols", None)
     if seed is not None:
         torch.manual_seed(seed)
     model = MODELS[name](layout.in_vocab, layout.out_vocab, **config)
