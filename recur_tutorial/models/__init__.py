@@ -7,17 +7,24 @@ from functools import partial
 
 import torch
 
-from ..errors import ConfigError, Registry, check
+from ..errors import ConfigError, check
+from ..registry import Registry
 from ..tasks import Layout
-from . import ops, probe
-from .attention_like import DeltaNet, LinearTransformer, RetNet
+from . import ops, transitions
 from .base import SequenceModel
-from .memory_rnn import StackRNN, TapeRNN
-from .recurrent_transformers import MemoryTransformer, RecurrentTransformer, UniversalTransformer
+from .deltanet import DeltaNet
+from .diagonal_rnn import DiagonalRNN
+from .linear_transformer import LinearTransformer
+from .mamba import Mamba
+from .memory_transformer import MemoryTransformer
+from .recurrent_transformer import RecurrentTransformer
+from .retnet import RetNet
 from .rnn import RecurrentNet
 from .rwkv import RWKV4, RWKV6
-from .ssm import DiagonalRNN, Mamba
+from .stack_rnn import StackRNN
+from .tape_rnn import TapeRNN
 from .transformer import Transformer
+from .universal_transformer import UniversalTransformer
 
 MODELS: Registry = Registry("model")
 MODELS.register("rnn")(partial(RecurrentNet, cell="rnn"))
@@ -83,4 +90,4 @@ def names() -> list[str]:
     return MODELS.names()
 
 
-__all__ = ["MODELS", "SequenceModel", "build", "names", "ops", "options", "probe"]
+__all__ = ["MODELS", "SequenceModel", "build", "names", "ops", "options", "transitions"]

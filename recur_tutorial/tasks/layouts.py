@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import torch
 
-from ..errors import Registry, check
+from ..errors import check
+from ..registry import Registry
 from .base import END, Task
 
 IGNORE = -100
