@@ -76,7 +76,8 @@ def test_exercise_checkers_accept_the_solutions_and_reject_wrong_answers():
     exercises.check_mod3_counter({"a": [[c, -s], [s, c]], "b": [[1, 0], [0, 1]]}, [1, 0],
                                  lambda h: torch.round(torch.atan2(h[:, 1], h[:, 0]) / (2 * math.pi / 3)).long() % 3)
     with pytest.raises(AssertionError):
-        exercises.check_mod3_counter({"a": [[-1, 0], [0, 1]], "b": [[1, 0], [0, 1]]}, [1, 0], lambda h: (h[:, 0] < 0).long())
+        exercises.check_mod3_counter({"a": [[-1, 0], [0, 1]], "b": [[1, 0], [0, 1]]}, [1, 0],
+                                     lambda h: (h[:, 0] < 0).long())
 
 
 def test_eigenvalue_figure_draws_every_probe():

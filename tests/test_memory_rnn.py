@@ -62,7 +62,8 @@ def test_shift_mix_gradient_is_the_taped_one(reach):
     n_actions, size = (3, 6) if reach == 0 else (5, 6)
     actions = torch.rand(2, n_actions, dtype=torch.double, generator=generator, requires_grad=True)
     offsets = (0, 2, 1) if reach == 0 else (reach, reach + 1, reach - 1, 2 * reach, 0)
-    assert torch.autograd.gradcheck(lambda m, v, a: ShiftMix.apply(m, v, a, offsets, size, reach), (memory, value, actions))
+    assert torch.autograd.gradcheck(lambda m, v, a: ShiftMix.apply(m, v, a, offsets, size, reach),
+                                    (memory, value, actions))
 
 
 def one_hot_actions(model, action, write):

@@ -92,7 +92,8 @@ class MemoryRNN(SequenceModel):
     def __init__(self, in_vocab: int, out_vocab: int, *, hidden: int = 64, embed: int = 16,
                  memory_size: int = 30, cell_size: int = 8) -> None:
         super().__init__()
-        check(isinstance(memory_size, int) and memory_size >= 2, f"memory_size must be an integer >= 2, got {memory_size!r}")
+        check(isinstance(memory_size, int) and memory_size >= 2,
+              f"memory_size must be an integer >= 2, got {memory_size!r}")
         self.memory_size, self.cell_size = memory_size, cell_size
         self.embed = nn.Embedding(in_vocab, embed)
         self.cell = nn.RNNCell(embed + cell_size, hidden)

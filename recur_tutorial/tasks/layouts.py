@@ -81,7 +81,8 @@ class ReadThenWrite(Layout):
         super().__init__(task)
         check(
             isinstance(computation_steps, int) and not isinstance(computation_steps, bool) and computation_steps >= 0,
-            f"computation_steps must be a non-negative integer (a multiple of the input length), got {computation_steps!r}",
+            "computation_steps must be a non-negative integer (a multiple of the input length), "
+            f"got {computation_steps!r}",
         )
         self.computation_steps = computation_steps
 
