@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PROFILE ?= quick
 BUILD_FLAGS := -W -n --keep-going
 
-.PHONY: setup browser chapters html book test test-fast bench clean
+.PHONY: setup browser lint chapters html book test test-fast bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,15 +31,19 @@ browser:                   ## headless Chromium (offline page test) and npm (Mat
 	command -v chromium >/dev/null && command -v npm >/dev/null || \
 	  (apt-get update && apt-get install -y chromium npm)
 
-test: setup browser        ## every test: units, properties, chapters executed, strict build, pages offline
+lint: setup                ## ruff (pinned in requirements.txt, configured in pyproject.toml)
+	$(VENV)/bin/ruff check .
+
+test: setup browser lint   ## every test: units, properties, chapters executed, strict build, pages offline
 	$(PY) -m pytest -q -ra
 
-test-fast: setup           ## the unit and property tests only
+test-fast: setup lint      ## lint, then the unit and property tests only
 	$(PY) -m pytest -q -m "not slow"
 
 bench: setup
 	$(PY) bench/tasks.py
 	$(PY) bench/ops.py
+	$(PY) bench/memory_rnn.py
 
 clean:
 	rm -rf _build .pytest_cache

@@ -4,6 +4,7 @@ profile with its claims holding, and the HTML built strictly (warnings are error
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -13,6 +14,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+WITH_EXERCISES = [ROOT / "chapters" / "04_recurrence_completeness.ipynb",
+                  ROOT / "chapters" / "05_recurrent_transformers.ipynb"]
 CHAPTERS = [e["file"] for part in TOC["parts"] for e in part["chapters"] if e["file"].startswith("chapters/")]
 
 
@@ -39,6 +42,25 @@ def test_each_chapter_has_a_parameters_cell_and_a_claims_cell(chapter):
 def test_every_chapter_file_is_in_the_table_of_contents():
     on_disk = {f"chapters/{p.stem}" for p in (ROOT / "chapters").glob("*.ipynb")}
     assert on_disk == set(CHAPTERS)
+
+
+@pytest.mark.parametrize("path", WITH_EXERCISES, ids=lambda p: p.stem)
+def test_notebook_structure(path):
+    nb = json.loads(path.read_text())
+    cells = nb["cells"]
+    assert cells[0]["cell_type"] == "markdown" and "".join(cells[0]["source"]).startswith("# ")
+    code = [c for c in cells if c["cell_type"] == "code"]
+    assert "parameters" in code[0]["metadata"].get("tags", [])
+    assert 'profile = "quick"' in "".join(code[0]["source"])
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), "commit without outputs"
+    assert "describe_device()" in "".join(code[1]["source"])
+    last = "".join(code[-1]["source"])
+    assert "Claims(" in last and "claims.save(results_dir)" in last
+    text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    assert text.count("{exercise}") >= 2 and text.count(":class: dropdown") >= 2
+    bib = (ROOT / "book" / "references.bib").read_text()
+    keys = {k for group in re.findall(r"\{cite(?::t)?\}`([^`]+)`", text) for k in group.split(",")}
+    assert keys and all(f"{{{k.strip()}," in bib for k in keys)
 
 
 def test_a_bad_profile_is_refused_with_the_valid_ones(tmp_path):

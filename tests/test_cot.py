@@ -1,10 +1,36 @@
-"""Chapter 3 experiment code: cached decoding, generation accuracy, attention traces, settings."""
+"""Chapter 3 (chain of thought): the hand-built Transformer, the exercise checker, and the experiment code
+(cached decoding, generation accuracy, attention traces, settings)."""
 
 import pytest
 import torch
 
+from recur_tutorial.exercises import cot as exercises
+from recur_tutorial.experiments import cot
 from recur_tutorial.runtime import threads
-from recur_tutorial.experiments import cot, depth
+from recur_tutorial.theory import automata, dfa_transformer
+
+
+@pytest.mark.parametrize("name", ["parity_check", "modular_counter", "cycle_navigation"])
+def test_hand_built_transformer_exact(name):
+    result = dfa_transformer.check_exact(automata.get(name), length=300, batch=4)
+    assert result["trace accuracy"] == 1.0
+    assert result["attends to the previous state token"] == 1.0
+
+
+def test_hand_built_transformer_forward_matches_generation():
+    dfa = automata.get("cycle_navigation")
+    model = dfa_transformer.DFATransformer(dfa)
+    x = torch.randint(0, 3, (3, 25), generator=torch.Generator().manual_seed(0))
+    generated = model.generate(x)
+    logits, attention = model.forward(model.sequence(x, torch.as_tensor(generated.states)))
+    assert (logits[:, 1::2].argmax(-1).numpy() == generated.states).all()
+    assert (attention[:, 1::2].argmax(-1) == torch.arange(0, 50, 2)).all()
+
+
+def test_exercise_checker_says_right_and_wrong(capsys):
+    assert exercises.check_full_state_trace(lambda x: [x[0] + c for c in x], max_length=6)
+    assert not exercises.check_full_state_trace(lambda x: [str(int(c == x[0])) for c in x], max_length=6)
+    assert "wrong" in capsys.readouterr().out
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +76,6 @@ def test_profiles_list_runs():
     assert {r.task for r in quick} >= {"parity_check", "modular_counter"}
     assert any(r.trace == "partial" for r in quick) and any(r.trace is None for r in quick)
     assert len(cot.runs("full")) > len(quick)
-    assert {r.name for r in depth.runs("quick")} == {"Transformer, 1 layer", "Transformer, 2 layers",
-                                                    "Transformer, 4 layers", "LSTM, 1 layer"}
 
 
 def test_threads_restored():

@@ -13,7 +13,7 @@ import pytest
 matplotlib.use("Agg")
 
 from recur_tutorial import models, tasks  # noqa: E402
-from recur_tutorial.eigen_widget import eigenvalue_explorer  # noqa: E402
+from recur_tutorial.widgets import eigenvalue_explorer  # noqa: E402
 from recur_tutorial.theory.probe import probe  # noqa: E402
 from tools.check_pages import book_pages, check_book  # noqa: E402
 

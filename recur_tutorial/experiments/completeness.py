@@ -14,12 +14,10 @@ over lengths 41 and beyond.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 import torch
 
-from ..results import read_json
 from .grid import Run, trained_model
 from .profiles import profile_settings
 
@@ -91,10 +89,6 @@ READ_THEN_WRITE = ("modular_arithmetic",)
 TASK_OPTIONS = {"word_problem": {"group": "S3"}}
 
 
-def model_spec(label: str) -> tuple[str, dict]:
-    return MODELS[label]
-
-
 def make_run(task: str, label: str, seed: int, s: dict) -> Run:
     name, config = MODELS[label]
     tagging = task not in READ_THEN_WRITE
@@ -151,16 +145,6 @@ def accuracy_below_and_above(by_count: pd.DataFrame, split: int) -> tuple[float,
     return pooled(by_count[below]), pooled(by_count[~below])
 
 
-def training_seconds(path: str | Path) -> dict[str, float]:
-    """Mean training seconds per model label over the runs stored in a grid file."""
-    stored = read_json(path, default={})
-    seconds: dict[str, list[float]] = {}
-    for record in stored.values():
-        label = record["run"]["label"] or record["run"]["model"]
-        seconds.setdefault(label, []).append(record["train_seconds"])
-    return {label: sum(v) / len(v) for label, v in seconds.items()}
-
-
 # ---- autoregression plus chain of thought hands the recurrence back ------------------------------
 COT = {
     "quick": {"grid": {"parity_check": [(("diagonal RNN [0, 1]",), (0,))]},
@@ -188,5 +172,4 @@ def cot_runs(profile: str) -> list[Run]:
 
 
 __all__ = ["COT", "COUNT_BINS", "MODELS", "NEGATIVE", "POSITIVE_LINEAR", "SETTINGS", "STATEFUL", "THEORY",
-           "accuracy_below_and_above", "accuracy_by_net_count", "cot_runs", "make_run", "runs", "trained_model",
-           "training_seconds"]
+           "accuracy_below_and_above", "accuracy_by_net_count", "cot_runs", "make_run", "runs", "trained_model"]

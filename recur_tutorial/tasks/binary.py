@@ -13,8 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .base import END, Task, uniform_below, uniform_symbols
-from .registry import register
+from .base import END, Task, register, uniform_below, uniform_symbols
 
 
 def to_int(bits: str) -> int:
@@ -30,7 +29,8 @@ def to_bits(value: int) -> str:
 def propagate_carries(columns: torch.Tensor, width: int) -> torch.Tensor:
     """Bits (B × width) of Σ_k columns[:, k]·2^k, for non-negative integer column sums
     (the columns past ``width`` must be zero, at least ``width`` of them given)."""
-    bits, carry = torch.empty(columns.shape[0], width, dtype=torch.long), torch.zeros(columns.shape[0], dtype=torch.long)
+    bits = torch.empty(columns.shape[0], width, dtype=torch.long)
+    carry = torch.zeros(columns.shape[0], dtype=torch.long)
     for k in range(width):
         total = columns[:, k] + carry
         bits[:, k], carry = total % 2, total // 2

@@ -69,7 +69,8 @@ def example(name: str, length: int, *, batch: int = 2, heads: int = 2, key: int 
     cases = {
         "linear_attention": lambda: Example(linear_attention, (F.elu(q) + 1, F.elu(k) + 1, v)),
         "retention": lambda: Example(retention, (q, k, v, 0.5 + 0.49 * uniform(heads))),
-        "gated_linear_attention": lambda: Example(gated_linear_attention, (q, k, v, uniform(batch, heads, length, key))),
+        "gated_linear_attention": lambda: Example(gated_linear_attention,
+                                                  (q, k, v, uniform(batch, heads, length, key))),
         "rwkv6": lambda: Example(gated_linear_attention, (q, k, v, uniform(batch, heads, length, key)),
                                  {"u": normal(heads, key)}),
         "rwkv4_wkv": lambda: Example(rwkv4_wkv, (2 * uniform(channels), normal(channels), 3 * normal(*sequence),

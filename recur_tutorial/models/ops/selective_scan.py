@@ -89,6 +89,6 @@ class _ChunkedSelectiveScan(torch.autograd.Function):
             exponent.addcmul_(exponent, a)
         else:  # Z = ∂L/∂ā ⊙ ā
             exponent.mul_(a)
-        grad_A = torch.mul(exponent, delta[..., None], out=a).sum(1).sum(0)  # over ā, free now; T first is fast
+        grad_A = (exponent * delta[..., None]).sum(1).sum(0)  # not into ā: saved tensors stay intact; T first is fast
         grad_delta = sum_over_n(exponent.mul_(A), torch.ones_like(C))  # Σ_n Z_ten A_en
         return grad_delta, grad_A, grad_u, grad_B, sum_over_e(grad_y, states), grad_initial, None, None

@@ -41,7 +41,8 @@ def check_parity_rnn(a: Sequence[float], b: Sequence[float], readout: Callable[[
     if len(wrong):
         first = int(wrong[0]) + 1
         raise AssertionError(f"the parity read from h is wrong from prefix length {first} on "
-                             f"(h there ranges over {states[:, first - 1].min():.4g}..{states[:, first - 1].max():.4g})")
+                             f"(h there ranges over {states[:, first - 1].min():.4g}.."
+                             f"{states[:, first - 1].max():.4g})")
     return f"correct on {n} random bit strings at every length 1..{length}"
 
 
