@@ -5,10 +5,11 @@
 Each page is loaded from ``file://`` in a browser started inside a new network namespace
 (``unshare -n``, so no request can leave the machine), and is checked for what an offline reader
 would notice: raw TeX delimiters left in the visible text (MathJax did not typeset), an image that did
-not load, a link to a file that is not there, a console error, an uncaught exception or a failed load, a request for anything not on
-disk, and a widget area with nothing drawn in it. A screenshot of each page is saved. The browser is
-driven through the DevTools protocol over a pipe (``--remote-debugging-pipe``: file descriptors 3
-and 4, messages separated by NUL bytes), so no driver package is needed.
+not load, a link to a file that is not there, a console error, an uncaught exception or a failed
+load, a request for anything not on disk, and a widget area with nothing drawn in it. A screenshot
+of each page is saved. The browser is driven through the DevTools protocol over a pipe
+(``--remote-debugging-pipe``: file descriptors 3 and 4, messages separated by NUL bytes), so no
+driver package is needed.
 """
 
 from __future__ import annotations

@@ -107,7 +107,7 @@ class Bibliography:
         authors = ", ".join(_latex_to_text(" ".join(p.first_names + p.middle_names + p.prelast_names + p.last_names))
                             for p in people)
         fields = entry.fields
-        venue = fields.get("journal") or fields.get("booktitle") or fields.get("publisher") or fields.get("howpublished", "")
+        venue = next((fields[k] for k in ("journal", "booktitle", "publisher", "howpublished") if k in fields), "")
         parts = [f"{authors} ({self.year(key)}).", f"*{_latex_to_text(fields.get('title', key))}*."]
         if venue:
             parts.append(f"{_latex_to_text(venue)}.")
@@ -127,7 +127,7 @@ class Chapter:
     counts: dict = field(default_factory=dict)    # kind -> blocks seen so far
     exercises: dict = field(default_factory=dict)  # exercise label -> "Exercise 3 (Title)"
     cited: list = field(default_factory=list)
-    elsewhere: dict = field(default_factory=dict)  # label in another chapter -> (its notebook, "Definition 1 of Chapter 1")
+    elsewhere: dict = field(default_factory=dict)  # label elsewhere -> (notebook, "Definition 1 of Chapter 1")
 
 
 def _split_directive(lines: list[str], start: int) -> tuple[dict, list[str], int]:
@@ -319,7 +319,8 @@ def labels_elsewhere(path: Path) -> dict:
         chapter = Chapter()
         number_blocks(nbformat.read(other_path, as_version=4).cells, chapter)
         number = int(other_path.stem.split("_")[0])
-        found.update({label: (other_path.name, f"{text} of Chapter {number}") for label, text in chapter.numbers.items()})
+        found.update({label: (other_path.name, f"{text} of Chapter {number}")
+                      for label, text in chapter.numbers.items()})
     return found
 
 
