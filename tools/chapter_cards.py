@@ -123,8 +123,8 @@ def provenance(data: dict) -> dict:
 
 def results_table(chapters: list[str], results: dict[str, dict], timings: dict) -> str:
     """The landing page's list: one row per chapter, its JSON and the provenance it recorded."""
-    provenance = " | ".join(f.replace("_", " ") for f in PROVENANCE)
-    rows = ["| chapter | results | claims holding | profile | " + provenance + " |",
+    fields = " | ".join(field.replace("_", " ") for field in PROVENANCE)
+    rows = [f"| chapter | results | claims holding | profile | {fields} |",
             "|" + "---|" * (4 + len(PROVENANCE))]
     for chapter in chapters:
         data = results.get(chapter)

@@ -8,8 +8,8 @@ would notice: raw TeX delimiters left in the visible text (MathJax did not types
 not load, a link to a file that is not there, a console error, an uncaught exception or a failed
 load, a request for anything not on disk, and a widget area with nothing drawn in it. A screenshot
 of each page is saved. The browser is driven through the DevTools protocol over a pipe
-(``--remote-debugging-pipe``: file descriptors 3 and 4, messages separated by NUL bytes), so no driver
-package is needed.
+(``--remote-debugging-pipe``: file descriptors 3 and 4, messages separated by NUL bytes), so no
+driver package is needed.
 """
 
 from __future__ import annotations

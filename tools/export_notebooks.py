@@ -107,8 +107,7 @@ class Bibliography:
         authors = ", ".join(_latex_to_text(" ".join(p.first_names + p.middle_names + p.prelast_names + p.last_names))
                             for p in people)
         fields = entry.fields
-        venue = (fields.get("journal") or fields.get("booktitle") or fields.get("publisher")
-                 or fields.get("howpublished", ""))
+        venue = next((fields[k] for k in ("journal", "booktitle", "publisher", "howpublished") if k in fields), "")
         parts = [f"{authors} ({self.year(key)}).", f"*{_latex_to_text(fields.get('title', key))}*."]
         if venue:
             parts.append(f"{_latex_to_text(venue)}.")
@@ -128,7 +127,7 @@ class Chapter:
     counts: dict = field(default_factory=dict)    # kind -> blocks seen so far
     exercises: dict = field(default_factory=dict)  # exercise label -> "Exercise 3 (Title)"
     cited: list = field(default_factory=list)
-    elsewhere: dict = field(default_factory=dict)  # label elsewhere -> (its notebook, "Definition 1 of Chapter 1")
+    elsewhere: dict = field(default_factory=dict)  # label elsewhere -> (notebook, "Definition 1 of Chapter 1")
 
 
 def _split_directive(lines: list[str], start: int) -> tuple[dict, list[str], int]:
