@@ -19,7 +19,6 @@ from .. import models, tasks
 from ..errors import check, check_choice
 from ..evaluation import SOLVED
 from ..training import loss_and_accuracy
-from . import completeness
 from .grid import Run
 from .profiles import profile_settings
 
