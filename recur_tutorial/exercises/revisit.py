@@ -39,7 +39,7 @@ def check_classification(answer: dict[str, tuple[str, bool]]) -> str:
     chapter's table; ``answer`` maps design names of ``revisit.COMPARISON`` to such pairs."""
     from ..experiments.revisit import COMPARISON
 
-    table = {d.name: (d.axis.split(" ")[0], d.complete == "yes") for d in COMPARISON}
+    table = {d.name: (d.axis.split(" ")[0], d.is_complete) for d in COMPARISON}
     assert answer, "classify at least one design"
     for name, (axis, complete) in answer.items():
         assert name in table, f"unknown design {name!r}; the table has {sorted(table)}"

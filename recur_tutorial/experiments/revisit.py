@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ import torch
 from .. import models, tasks
 from ..errors import check, check_choice
 from ..evaluation import SOLVED
+from ..results import read_json
 from ..training import loss_and_accuracy
 from . import completeness
 from .grid import Run
@@ -42,24 +44,30 @@ class Design:
     parallel: str
     complete: str  # recurrence-complete (one step per symbol that can be any function of state and input), and why
     trained: tuple[str, ...] = ()
+    axis: str = "time"  # where the recurrence runs: "time", "time (segments)", "depth" or "none"
+
+    @property
+    def is_complete(self) -> bool:
+        return self.complete.startswith("yes")
 
 
 COMPARISON: tuple[Design, ...] = (
     Design("Transformer", "vaswani2017attention", "nothing: attention over the inputs, fixed depth", "L", "yes",
-           "no: constant depth whatever n (TC⁰, Chapter 2)", ("Transformer",)),
+           "no: constant depth whatever n (TC⁰, Chapter 2)", ("Transformer",), axis="none"),
     Design("Universal Transformer", "dehghani2019universal", "one shared layer, over depth", "T (fixed)", "yes",
-           "no: the recurrence runs over depth, T does not grow with n", ("Universal Transformer",)),
+           "no: the recurrence runs over depth, T does not grow with n", ("Universal Transformer",),
+           axis="depth"),
     Design("Looped Transformer", "giannou2023looped,fan2025looped", "a block applied to its own output, over depth",
            "loops · L (loops may grow with n)", "yes",
-           "no per symbol; with loops that grow with n it regains depth n, at n times the work"),
+           "no per symbol; with loops that grow with n it regains depth n, at n times the work", axis="depth"),
     Design("Transformer-XL", "dai2019transformer", "last segment's hidden states, read one layer up (no gradient)",
            "L", "within segments",
-           "no: information climbs one layer per segment, so a position's depth stays L"),
+           "no: information climbs one layer per segment, so a position's depth stays L", axis="time (segments)"),
     Design("Recurrent Memory Transformer", "bulatov2022recurrent", "memory tokens, once per segment", "⌈t/s⌉ · L",
            "within segments", "per segment, not per symbol: a segment's s symbols share one step",
-           ("Memory Transformer",)),
+           ("Memory Transformer",), axis="time (segments)"),
     Design("Block-Recurrent Transformer", "hutchins2022block", "state vectors, gated, once per block", "⌈t/s⌉ · L",
-           "within blocks", "per block, not per symbol"),
+           "within blocks", "per block, not per symbol", axis="time (segments)"),
     Design("Recurrent Transformer (seed paper)", "zhang2024autoregressive",
            "last layer's output at t−1 into layer 1 at t",
            "t · L", "no", "yes: the step is a Transformer block, nonlinear in h_{t−1}", ("Recurrent Transformer",)),
@@ -178,33 +186,37 @@ def sequential_depth_per_token(form: str, n: int, layers: int = 1, chunk: int = 
 def training_cost(lengths, *, tokens_per_batch: int = 4096, repeats: int = 2, device=None,
                   specs: dict | None = None) -> pd.DataFrame:
     """Training seconds per token (forward, backward and an AdamW step on a batch of
-    ``tokens_per_batch // n`` sequences of n tokens, fastest of ``repeats`` after a warm-up) of every
-    model in ``specs`` (default :data:`COST_MODELS`) at every length n, with the sequential depth per
-    token beside it. Columns: model, form, length, seconds per token, sequential depth per token."""
+    ``tokens_per_batch // n`` sequences of n tokens; the fastest of ``repeats``, after one warm-up
+    step per model) of every model in ``specs`` (default :data:`COST_MODELS`) at every length n, with
+    the sequential depth per token beside it. Columns: model, form, length, seconds per token,
+    sequential depth per token."""
     layout = tasks.get_layout("tagging", tasks.get("parity_check"))
     device = torch.device(device) if device else torch.device("cpu")
+    lengths = [int(n) for n in lengths]
+    check(tokens_per_batch >= max(lengths), f"tokens_per_batch ({tokens_per_batch}) must be at least the length {max(lengths)}")
     rows = []
     for label, (name, config, form) in (specs or COST_MODELS).items():
         model = models.build(name, layout, seed=0, **config).to(device).train()
         run = model.run_steps if form == "recurrent" and name != "lstm" else model
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
-        for n in lengths:
-            check(tokens_per_batch >= n, f"tokens_per_batch ({tokens_per_batch}) must be at least the length {n}")
-            batch = layout.batch(tokens_per_batch // n, int(n), torch.Generator().manual_seed(0)).to(device)
-            times = []
-            for i in range(repeats + 1):
-                started = time.perf_counter()
-                loss, _ = loss_and_accuracy(run(batch.tokens), batch)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                if device.type == "cuda":
-                    torch.cuda.synchronize()
-                if i:
-                    times.append(time.perf_counter() - started)
-            rows.append({"model": label, "form": form, "length": int(n),
-                         "seconds per token": min(times) / batch.tokens.numel(),
-                         "sequential depth per token": sequential_depth_per_token(form, int(n))})
+
+        def step(batch) -> float:
+            started = time.perf_counter()
+            loss, _ = loss_and_accuracy(run(batch.tokens), batch)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            return time.perf_counter() - started
+
+        for i, n in enumerate(lengths):
+            batch = layout.batch(tokens_per_batch // n, n, torch.Generator().manual_seed(0)).to(device)
+            if i == 0:
+                step(batch)  # warm-up: first-call allocations and kernel selection
+            seconds = min(step(batch) for _ in range(repeats))
+            rows.append({"model": label, "form": form, "length": n, "seconds per token": seconds / batch.tokens.numel(),
+                         "sequential depth per token": sequential_depth_per_token(form, n)})
     return pd.DataFrame(rows)
 
 
@@ -238,6 +250,73 @@ def depth_sweep(model, layout, depth_steps, lengths, *, attribute: str = "n_step
     return pd.DataFrame(rows)
 
 
+# ---- the book's argument, drawn from what the chapters measured -------------------------------------
+QUESTIONS = {
+    "chapter1": "what do models learn that generalises in length?",
+    "chapter2": "what does a fixed-depth model lack?",
+    "chapter3": "can autoregression supply it?",
+    "chapter4": "do linear recurrences supply it?",
+}
+
+
+def _per_seed_beyond(records: list[dict], task: str, model: str) -> pd.Series:
+    table = pd.DataFrame(records)
+    rows = table[(table.task == task) & (table.model == model) & table.beyond_training]
+    return rows.groupby("seed").accuracy.mean()
+
+
+def measured_answer(chapter: str, measurements: dict) -> str:
+    """One line of measured numbers that answers the chapter's question, from the measurements the
+    chapter wrote to its JSON file ("" when the chapter does not record what the line needs)."""
+    try:
+        if chapter == "chapter1":
+            summary = pd.DataFrame(measurements["summary"])
+            solved = (summary.best >= SOLVED).groupby(summary.model).sum()
+            tried = summary.groupby("model").task.count()
+            return "tasks solved beyond training (best seed): " + ", ".join(
+                f"{model} {solved[model]}/{tried[model]}" for model in solved.index)
+        if chapter == "chapter2":
+            depth = pd.DataFrame(measurements["depth"])
+            lstm = depth[depth.model == "LSTM, 1 layer"].accuracy.min()
+            at4 = depth[depth.length == 4].groupby("model").accuracy
+            return (f"S3 word problem: LSTM at least {lstm:.2f} at every n ≤ {depth.length.max()}; at n = 4, one layer "
+                    f"at most {at4.max()['Transformer, 1 layer']:.2f}, four layers at least {at4.min()['Transformer, 4 layers']:.2f}")
+        if chapter == "chapter3":
+            summary = pd.DataFrame(measurements["summary"])
+            parity = summary[summary.task == "parity_check"].groupby("model")
+            return (f"parity beyond 40: full trace + ALiBi, worst seed {parity.beyond.min()['full · alibi']:.2f}; "
+                    f"direct answer, best seed {parity.beyond.max()['direct · alibi']:.2f}")
+        if chapter == "chapter4":
+            summary = pd.DataFrame(measurements["summary"])
+            parity = summary[summary.task == "parity_check"].set_index("model")
+            positive = [m for m in completeness.POSITIVE_LINEAR if m in parity.index]
+            flipping = [m for m in ("LSTM", *completeness.NEGATIVE) if m in parity.index]
+            return (f"parity beyond 40: eigenvalues in [0, 1], best seed {parity.loc[positive, 'best'].max():.2f}; "
+                    f"LSTM and [−1, 1] variants, worst seed {parity.loc[flipping, 'worst'].min():.2f}")
+    except (KeyError, ValueError, AttributeError):
+        return ""
+    return ""
+
+
+def closing_summary(directory) -> pd.DataFrame:
+    """Per chapter 1-4: its question, the claims that held on its last run, its seconds, and one line
+    of what it measured, read from the ``chapter<N>.json`` files in ``directory``."""
+    rows = []
+    for chapter, question in QUESTIONS.items():
+        path = Path(directory) / f"{chapter}.json"
+        record = read_json(path) if path.exists() else None
+        if record is None:
+            rows.append({"chapter": chapter, "question": question, "claims holding": "not run", "seconds": None,
+                         "measured": ""})
+            continue
+        claims, measurements = record.get("claims", []), record.get("measurements", {})
+        rows.append({"chapter": chapter, "question": question,
+                     "claims holding": f"{sum(c['holds'] for c in claims)}/{len(claims)}",
+                     "seconds": measurements.get("chapter_seconds", measurements.get("seconds")),
+                     "measured": measured_answer(chapter, measurements)})
+    return pd.DataFrame(rows).set_index("chapter")
+
+
 __all__ = ["COMPARISON", "COST_MODELS", "DESIGNS", "Design", "SETTINGS", "comparison_table", "depth_sweep",
-           "growth_exponent", "measured_scores", "runs", "sequential_depth_per_token", "solved_counts",
+           "closing_summary", "growth_exponent", "measured_answer", "measured_scores", "runs", "sequential_depth_per_token", "solved_counts",
            "training_cost"]
