@@ -23,7 +23,6 @@ chapters: setup            ## execute every chapter with papermill (PROFILE=quic
 html: setup                ## build the HTML book strictly from the executed chapters
 	$(PY) tools/stage_book.py
 	$(VENV)/bin/jupyter-book build _build/source --path-output . $(BUILD_FLAGS)
-	mkdir -p _build/html/results && cp _build/results/*.json _build/html/results/
 
 book: chapters html
 	@echo "The book is built: open _build/html/index.html"

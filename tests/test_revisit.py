@@ -47,9 +47,17 @@ def test_training_cost_and_sequential_depth_and_solved_counts():
 
 
 def test_exercise_checkers_accept_the_solutions_and_reject_wrong_answers():
-    exercises.check_critical_path(exercises.reference_critical_path)
-    with pytest.raises(AssertionError):
-        exercises.check_critical_path(lambda kind, n, layers, d: layers)
-    exercises.check_classification({"LSTM": ("time", True), "Universal Transformer": ("depth", False)})
-    with pytest.raises(AssertionError):
-        exercises.check_classification({"Mamba": ("time", True)})
+    assert exercises.check_critical_path(exercises.reference_critical_path)
+    assert not exercises.check_critical_path(lambda kind, n, layers, d: layers)
+    five = {"LSTM": ("time", True), "Mamba": ("time", False), "Universal Transformer": ("depth", False),
+            "Recurrent Transformer (seed paper)": ("time", True), "DeltaNet": ("time", False)}
+    assert exercises.check_classification(five)
+    too_few = exercises.check_classification({"LSTM": ("time", True), "Universal Transformer": ("depth", False)})
+    assert not too_few and "at least 5 designs" in too_few.message
+    assert not exercises.check_classification({**five, "Mamba": ("time", True)})
+    assert not exercises.check_classification({**five, "Transformer": ("nowhere", False)})
+
+
+def test_every_design_of_the_table_has_a_reference_classification():
+    assert set(exercises.AXES) == {design.name for design in revisit.COMPARISON}
+    assert set(exercises.reference_classification().values()) >= {("time", True), ("depth", False), ("none", False)}

@@ -21,7 +21,6 @@ from ..errors import check, check_choice
 from ..evaluation import SOLVED
 from ..results import read_json
 from ..training import loss_and_accuracy
-from . import completeness
 from .grid import Run
 from .profiles import profile_settings
 
@@ -44,30 +43,24 @@ class Design:
     parallel: str
     complete: str  # recurrence-complete (one step per symbol that can be any function of state and input), and why
     trained: tuple[str, ...] = ()
-    axis: str = "time"  # where the recurrence runs: "time", "time (segments)", "depth" or "none"
-
-    @property
-    def is_complete(self) -> bool:
-        return self.complete.startswith("yes")
 
 
 COMPARISON: tuple[Design, ...] = (
     Design("Transformer", "vaswani2017attention", "nothing: attention over the inputs, fixed depth", "L", "yes",
-           "no: constant depth whatever n (TC⁰, Chapter 2)", ("Transformer",), axis="none"),
+           "no: constant depth whatever n (TC⁰, Chapter 2)", ("Transformer",)),
     Design("Universal Transformer", "dehghani2019universal", "one shared layer, over depth", "T (fixed)", "yes",
-           "no: the recurrence runs over depth, T does not grow with n", ("Universal Transformer",),
-           axis="depth"),
+           "no: the recurrence runs over depth, T does not grow with n", ("Universal Transformer",)),
     Design("Looped Transformer", "giannou2023looped,fan2025looped", "a block applied to its own output, over depth",
            "loops · L (loops may grow with n)", "yes",
-           "no per symbol; with loops that grow with n it regains depth n, at n times the work", axis="depth"),
+           "no per symbol; with loops that grow with n it regains depth n, at n times the work"),
     Design("Transformer-XL", "dai2019transformer", "last segment's hidden states, read one layer up (no gradient)",
            "L", "within segments",
-           "no: information climbs one layer per segment, so a position's depth stays L", axis="time (segments)"),
+           "no: information climbs one layer per segment, so a position's depth stays L"),
     Design("Recurrent Memory Transformer", "bulatov2022recurrent", "memory tokens, once per segment", "⌈t/s⌉ · L",
            "within segments", "per segment, not per symbol: a segment's s symbols share one step",
-           ("Memory Transformer",), axis="time (segments)"),
+           ("Memory Transformer",)),
     Design("Block-Recurrent Transformer", "hutchins2022block", "state vectors, gated, once per block", "⌈t/s⌉ · L",
-           "within blocks", "per block, not per symbol", axis="time (segments)"),
+           "within blocks", "per block, not per symbol"),
     Design("Recurrent Transformer (seed paper)", "zhang2024autoregressive",
            "last layer's output at t−1 into layer 1 at t",
            "t · L", "no", "yes: the step is a Transformer block, nonlinear in h_{t−1}", ("Recurrent Transformer",)),
