@@ -47,7 +47,8 @@ class Example:
                 Example(self.op, part(at, total - at), self.kwargs, self.time_axis))
 
     def to(self, dtype: torch.dtype) -> "Example":
-        return Example(self.op, tuple(a.to(dtype) for a in self.args), self.kwargs, self.time_axis)
+        kwargs = {key: value.to(dtype) if torch.is_tensor(value) else value for key, value in self.kwargs.items()}
+        return Example(self.op, tuple(a.to(dtype) for a in self.args), kwargs, self.time_axis)
 
 
 def example(name: str, length: int, *, batch: int = 2, heads: int = 2, key: int = 4, value: int = 3,

@@ -23,7 +23,7 @@ import math
 import torch
 from torch.autograd.function import once_differentiable
 
-from ._common import check_mode, result
+from ._common import check_inputs, check_mode, result
 from .diagonal import default_chunk_size, diagonal_linear_rnn, scan, transition_gradient
 
 
@@ -31,6 +31,8 @@ def selective_scan(x, delta, A, B, C, D, *, negative_eigenvalues=False, initial_
                    return_state=False, mode="chunked", chunk_size=None):
     """x, delta: B × T × E; A: E × N; B, C: B × T × N; D: E → y: B × T × E (state h: B × E × N)."""
     check_mode(mode, chunk_size)
+    check_inputs("selective_scan", x=(x, "B T E"), delta=(delta, "B T E"), A=(A, "E N"), B=(B, "B T N"),
+                 C=(C, "B T N"), D=(D, "E"), initial_state=(initial_state, "B E N"))
     if mode == "recurrent":
         states, last = diagonal_linear_rnn(transition(delta, A, negative_eigenvalues), drive(delta * x, B),
                                            initial_state=initial_state, return_state=True, mode=mode)
