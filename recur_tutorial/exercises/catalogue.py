@@ -28,6 +28,37 @@ class CodingExercise:
 
 
 EXERCISES: dict[str, tuple[CodingExercise, ...]] = {
+    "chapters/01_chomsky_hierarchy": (
+        CodingExercise("ex-ch1-states", 2, '''\
+from recur_tutorial.exercises.chomsky import check_smallest_automata
+from recur_tutorial.theory import automata
+
+
+def parity_automaton():
+    # BEGIN SOLUTION
+    return automata.from_function("parity", "01", [0, 1], 0, lambda q, b: (q + int(b)) % 2, lambda q: str(q))
+    # END SOLUTION
+
+
+def cycle_automaton():
+    # BEGIN SOLUTION
+    moves = {"+": 1, "-": -1, "0": 0}
+    return automata.from_function("cycle", "0+-", range(5), 0, lambda q, s: (q + moves[s]) % 5, lambda q: str(q))
+    # END SOLUTION''', "check_smallest_automata(parity_automaton, cycle_automaton)"),
+        CodingExercise("ex-ch1-reverse", 1, '''\
+from recur_tutorial.exercises.chomsky import check_states_for_reversal
+
+
+def states_needed(length):
+    return 2 ** length  # SOLUTION''', "check_states_for_reversal(states_needed)"),
+        CodingExercise("ex-ch1-chance", 1, '''\
+import recur_tutorial as rt
+from recur_tutorial.exercises.chomsky import check_chance_levels
+
+
+def chance(task):
+    return 1 / len(rt.tasks.get(task).output_alphabet)  # SOLUTION''', "check_chance_levels(chance)"),
+    ),
     "chapters/02_recurrence_vs_autoregression": (
         CodingExercise("ex-ch2-div3", 2, '''\
 from recur_tutorial.exercises.depth import check_divisible_by_three
