@@ -70,6 +70,12 @@ def divisible_by_three_dfa():
     return automata.from_function("div3", "01", [0, 1, 2], 0, lambda r, b: (2 * r + int(b)) % 3,
                                   lambda r: "1" if r == 0 else "0")
     # END SOLUTION''', "check_divisible_by_three(divisible_by_three_dfa)"),
+        CodingExercise("ex-ch2-window", 1, '''\
+from recur_tutorial.exercises.depth import check_window_rule
+
+
+def rule(previous, current):
+    return int(previous == 0 and current == 0)  # SOLUTION''', "check_window_rule(rule)"),
     ),
     "chapters/03_chain_of_thought": (
         CodingExercise("ex-ch3-trace", 2, '''\
@@ -78,6 +84,12 @@ from recur_tutorial.exercises.cot import check_full_state_trace
 
 def trace(x):
     return [x[0] + c for c in x]  # SOLUTION''', "check_full_state_trace(trace)"),
+        CodingExercise("ex-ch3-cost", 1, '''\
+from recur_tutorial.exercises.cot import check_trace_depth
+
+
+def critical_path(layers, n):
+    return layers * (n + 1)  # SOLUTION''', "check_trace_depth(critical_path)"),
     ),
     "chapters/04_recurrence_completeness": (
         CodingExercise("ex-parity-by-hand", 2, '''\

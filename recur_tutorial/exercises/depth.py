@@ -42,3 +42,19 @@ def check_divisible_by_three(dfa: DFA, max_length: int = 10) -> Verdict:
         raise Wrong("the hand-built RNN of your DFA does not follow it (is the table well formed?)")
     return (f"{dfa.n_states} states; the hand-built RNN of your DFA ({DFARNN(dfa).hidden} hidden units) "
             "tracks it on 4 strings of 2,000 bits")
+
+
+@checker(hint="list the windows of two bits that occur in the stream and the bit that follows each")
+def check_window_rule(rule, steps: int = 60) -> str:
+    """Exercise 2.2: ``rule(previous, current) -> next`` on windows of two outputs of the Fibonacci
+    stream modulo 2 (``recurrent_stream``), checked at every position of its first ``steps`` outputs."""
+    from ..theory.fibonacci import recurrent_stream
+
+    stream = recurrent_stream(steps)
+    for t in range(2, len(stream)):
+        got = rule(stream[t - 2], stream[t - 1])
+        if got != stream[t]:
+            raise Wrong(f"at t = {t + 1} the window is ({stream[t - 2]}, {stream[t - 1]}), the next output is "
+                        f"{stream[t]}, your rule says {got!r}")
+    return (f"your rule predicts all {len(stream) - 2} next outputs; the window (1, 1) never occurs, so "
+            "either value there is right: two such rules")
