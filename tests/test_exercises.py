@@ -49,6 +49,8 @@ CHECKS = {
     "chance_levels": lambda answer: chomsky.check_chance_levels(_broken),
     "window_rule": lambda answer: depth.check_window_rule(_broken),
     "trace_depth": lambda answer: cot.check_trace_depth(_broken),
+    "prefix_layers": lambda answer: depth.check_prefix_layers(_broken),
+    "sequential_depth": lambda answer: revisit.check_sequential_depth(_broken),
 }
 
 

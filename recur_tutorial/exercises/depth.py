@@ -58,3 +58,16 @@ def check_window_rule(rule, steps: int = 60) -> str:
                         f"{stream[t]}, your rule says {got!r}")
     return (f"your rule predicts all {len(stream) - 2} next outputs; the window (1, 1) never occurs, so "
             "either value there is right: two such rules")
+
+
+@checker(hint="combine neighbouring pairs: each layer halves the number of partial products")
+def check_prefix_layers(layers_needed, max_n: int = 4096) -> str:
+    """Exercise 2.3: ``layers_needed(n)``, the layers of the pairwise scheme (layer l combines the
+    products of blocks of 2^(l-1) elements) that compute the product of n group elements: ⌈log₂ n⌉."""
+    for n in range(1, max_n + 1):
+        expected = (n - 1).bit_length()
+        got = layers_needed(n)
+        if got != expected:
+            raise Wrong(f"n = {n}: after {expected} layers one position holds the whole product "
+                        f"(2^{expected} >= {n}), and {expected - 1} are not enough; you say {got!r}")
+    return f"⌈log₂ n⌉ layers for every n up to {max_n}: depth that grows with n, however slowly"
