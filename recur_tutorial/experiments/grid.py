@@ -90,22 +90,36 @@ class Run:
         }
 
 
+def weights_path(run: Run, directory: str | Path) -> Path:
+    """Where :func:`trained_model` keeps the weights of ``run``: a name derived from its settings."""
+    return Path(directory) / f"{hashlib.sha1(run.key.encode()).hexdigest()[:16]}.pt"
+
+
 def trained_model(run: Run, directory: str | Path, device=None):
     """The model of ``run`` after training, as the grid trains it (same seed, same weights), its
     layout and the seconds the training took. The weights and that time are kept in ``directory``
     under a name derived from the run's settings, so a second call loads them instead of training."""
     model, layout = run.build()
-    path = Path(directory) / f"{hashlib.sha1(run.key.encode()).hexdigest()[:16]}.pt"
+    path = weights_path(run, directory)
     if path.exists():
         saved = torch.load(path)
         model.load_state_dict(saved["weights"])
         return model.eval(), layout, saved["train_seconds"]
-    _, seconds = run.fit(model, layout, device)
+    history, seconds = run.fit(model, layout, device)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".tmp")
-    torch.save({"weights": model.state_dict(), "train_seconds": seconds}, partial)
+    torch.save({"weights": model.state_dict(), "train_seconds": seconds, "history": history.to_dict("list")}, partial)
     partial.replace(path)  # atomic: an interrupted save never leaves a torn weights file
     return model.cpu().eval(), layout, seconds
+
+
+def training_history(run: Run, directory: str | Path) -> pd.DataFrame:
+    """The training history (step, length, loss, accuracy, seconds) of the model that
+    :func:`trained_model` keeps for ``run`` in ``directory`` (trained first if it is not there)."""
+    path = weights_path(run, directory)
+    if not path.exists():
+        trained_model(run, directory)
+    return pd.DataFrame(torch.load(path)["history"])
 
 
 def run_grid(runs: Iterable[Run], path: str | Path, *, device=None, progress: bool = True) -> pd.DataFrame:
