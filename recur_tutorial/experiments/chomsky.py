@@ -124,18 +124,19 @@ def seed_table(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-CLAIM_KINDS = ("solves", "fails", "near_chance", "near_chance_inside", "fits", "gap")
+CLAIM_KINDS = ("solves", "fails", "near_chance", "near_chance_inside", "fits", "does_not_fit", "gap")
 """("solves", task, model, k): at least k seeds solve; ("fails", task, model): no seed solves;
 ("near_chance", task, model): every seed near chance beyond training; ("near_chance_inside", ...): and
-within the training lengths; ("fits", task, model): every seed fits the training lengths; ("gap", task,
-model, d): every seed's in-distribution accuracy exceeds its score by at least d. A failure is claimed
-only on a task that the claims also show solved."""
+within the training lengths; ("fits", task, model): every seed fits the training lengths;
+("does_not_fit", ...): no seed does; ("gap", task, model, d): every seed's in-distribution accuracy
+exceeds its score by at least d. A failure is claimed only on a task that the claims also show solved."""
 CLAIMS = {
     "quick": [
         ("solves", "parity_check", "rnn", 3), ("solves", "parity_check", "lstm", 3),
         ("fails", "parity_check", "transformer"), ("near_chance", "parity_check", "transformer"),
         ("near_chance_inside", "parity_check", "transformer"),
         ("solves", "cycle_navigation", "lstm", 2), ("fails", "cycle_navigation", "rnn"),
+        ("does_not_fit", "cycle_navigation", "rnn"),
         ("fails", "cycle_navigation", "transformer"), ("near_chance", "cycle_navigation", "transformer"),
         ("solves", "reverse_string", "stack_rnn", 3), ("fails", "reverse_string", "lstm"),
         ("gap", "reverse_string", "lstm", 0.2),
@@ -168,6 +169,9 @@ def check_claims(profile: str, table: pd.DataFrame) -> Claims:
                                  score if kind == "near_chance" else inside, near)
         elif kind == "fits":
             claims.seeds_at_least(f"{model} fits the training lengths of {task} (in distribution)", inside, FITS)
+        elif kind == "does_not_fit":
+            claims.seeds_at_most(f"{model} does not fit the training lengths of {task} (in distribution below {FITS})",
+                                 inside, FITS - 1e-9)
         elif kind == "gap":
             claims.seeds_at_least(f"{model} on {task}: in-distribution accuracy above the score beyond training",
                                   inside - score, k[0])
