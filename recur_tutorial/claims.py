@@ -160,5 +160,5 @@ class Claims:
         return path
 
     def table(self):
-        """The claims as a pandas table, for display in the chapter."""
-        return pd.DataFrame(self.records)
+        """The claims as a pandas table, for display in the chapter (numbers to three decimals)."""
+        return pd.DataFrame(self.records).round(3)
