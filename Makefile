@@ -36,6 +36,7 @@ test-fast: setup           ## the unit and property tests only
 bench: setup
 	$(PY) bench/tasks.py
 	$(PY) bench/ops.py
+	$(PY) bench/sweep.py
 
 clean:
 	rm -rf _build .pytest_cache

@@ -18,8 +18,9 @@ from .. import models, tasks
 from ..evaluation import SOLVED
 from ..training import loss_and_accuracy
 from . import completeness
-from .grid import Run
+from .families import family_run
 from .profiles import profile_settings
+from .run import Run
 
 
 @dataclass(frozen=True)
@@ -73,22 +74,28 @@ DESIGNS: dict[str, tuple[str, dict]] = {
 }
 
 SETTINGS = {
-    "quick": {"seeds": (0, 1), "steps": 400, "batch_size": 64, "train_length": 40, "test_max": 200,
+    "quick": {"seeds": (0, 1), "steps": 400, "batch_size": 64, "overrides": {}, "train_length": 40, "test_max": 200,
               "n_steps_test": (1, 2, 4, 8), "throughput_repeats": 3},
-    "full": {"seeds": (0, 1, 2), "steps": 3000, "batch_size": 64, "train_length": 40, "test_max": 500,
-             "n_steps_test": (1, 2, 4, 8, 16), "throughput_repeats": 10},
+    "full": {"seeds": (0, 1, 2), "steps": 3000, "batch_size": 64, "overrides": {}, "train_length": 40,
+             "test_max": 500, "n_steps_test": (1, 2, 4, 8, 16), "throughput_repeats": 10},
 }
+"""Learning rates and warm-up are the families' (:mod:`.families`)."""
+
+
+def design_runs(profile: str) -> list[Run]:
+    """The designs of ``DESIGNS`` on parity (tagging layout, as Chapter 4)."""
+    s = profile_settings(profile, SETTINGS)
+    length = s["train_length"]
+    return [family_run(name, s, label=label, task="parity_check", seed=seed, layout="tagging",
+                       train_lengths=(length, length), test_lengths=tuple(range(1, s["test_max"] + 1)),
+                       model_config=config)
+            for label, (name, config) in DESIGNS.items() for seed in s["seeds"]]
 
 
 def runs(profile: str) -> list[Run]:
-    """Universal Transformer and recurrent Transformer on parity (tagging layout, as Chapter 4)."""
-    s = profile_settings(profile, SETTINGS)
-    return [Run(task="parity_check", model=name, seed=seed, layout="tagging", steps=s["steps"],
-                batch_size=s["batch_size"], lr=3e-3 if label == "Recurrent Transformer" else 1e-3,
-                train_lengths=(s["train_length"], s["train_length"]),
-                test_lengths=tuple(range(1, s["test_max"] + 1)), model_config=config, label=label,
-                train_options={} if label == "Recurrent Transformer" else {"warmup": 50})
-            for label, (name, config) in DESIGNS.items() for seed in s["seeds"]]
+    """Every run of the chapter: its designs, and Chapter 4's grid for the trade-off (kept in the
+    same store, so they are trained once)."""
+    return design_runs(profile) + completeness.grid_runs(profile)
 
 
 def throughput(name: str, config: dict, *, batch_size: int = 64, length: int = 40, repeats: int = 3,
@@ -149,4 +156,4 @@ def chapter4_specs() -> dict[str, tuple[str, dict]]:
 
 
 __all__ = ["COMPARISON", "DESIGNS", "Design", "SETTINGS", "chapter4_specs", "comparison_table", "depth_sweep",
-           "runs", "solved_counts", "throughput", "throughputs"]
+           "design_runs", "runs", "solved_counts", "throughput", "throughputs"]
