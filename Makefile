@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PROFILE ?= quick
 BUILD_FLAGS := -W -n --keep-going
 
-.PHONY: setup chapters html book test test-fast bench clean
+.PHONY: setup browser chapters html book test test-fast bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,13 +21,18 @@ chapters: setup            ## execute every chapter with papermill (PROFILE=quic
 	$(PY) tools/execute_chapters.py --profile $(PROFILE)
 
 html: setup                ## build the HTML book strictly from the executed chapters
+	$(PY) tools/stage_book.py
 	$(VENV)/bin/jupyter-book build _build/source --path-output . $(BUILD_FLAGS)
 	mkdir -p _build/html/results && cp _build/results/*.json _build/html/results/
 
 book: chapters html
 	@echo "The book is built: open _build/html/index.html"
 
-test: setup                ## every test: units, properties, chapters executed, strict build
+browser:                   ## headless Chromium (offline page test) and npm (MathJax), from Debian's packages
+	command -v chromium >/dev/null && command -v npm >/dev/null || \
+	  (apt-get update && apt-get install -y chromium npm)
+
+test: setup browser        ## every test: units, properties, chapters executed, strict build, pages offline
 	$(PY) -m pytest -q -ra
 
 test-fast: setup           ## the unit and property tests only
@@ -37,6 +42,7 @@ bench: setup
 	$(PY) bench/tasks.py
 	$(PY) bench/ops.py
 	$(PY) bench/sweep.py
+	$(PY) bench/memory_rnn.py
 
 clean:
 	rm -rf _build .pytest_cache

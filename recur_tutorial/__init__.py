@@ -7,12 +7,12 @@ One way in: ``tasks.get(name)``, ``tasks.get_layout(name, task)``, ``models.buil
 from . import claims, experiments, models, tasks
 from .errors import ConfigError
 from .evaluation import Evaluation, evaluate
-from .runtime import describe_device, get_device, seed_everything
+from .runtime import describe_device, get_device
 from .training import Curriculum, train
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ConfigError", "Curriculum", "claims", "experiments", "Evaluation", "describe_device", "evaluate", "get_device",
-    "models", "seed_everything", "tasks", "train",
+    "models", "tasks", "train",
 ]

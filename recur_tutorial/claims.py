@@ -6,6 +6,11 @@
 
 A failed claim raises ``AssertionError`` naming the claim, the measured value and the bound; the
 JSON is written before that, so the numbers of a failing run can still be read.
+
+:class:`Measured` holds the lookups the claims cells make on a per-length table (a seed's score,
+its in-distribution accuracy, its accuracy at one length), so that a claim reads as one line:
+``claims.at_least("...", measured.score("LSTM", "min"), 0.9)``; :meth:`Claims.seeds_at_least`
+counts the seeds that meet a bound, for a claim of the form "k of 3 seeds".
 """
 
 from __future__ import annotations
@@ -14,7 +19,78 @@ import math
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from .errors import check, check_choice
 from .results import write_json
+
+AGGREGATES = ("min", "max", "mean")
+"""How a claim combines its seeds: the worst seed (min), the best (max) or their mean."""
+
+
+class Measured:
+    """Per-seed lookups on a per-length table with columns model, seed, length and the measured
+    ``column`` (default accuracy), and optionally task (then every lookup names its task).
+
+    A seed's *score* is its mean over the lengths beyond ``train_max`` (Delétang et al.), its
+    *in-distribution* accuracy the mean over the lengths up to it; a lookup combines the seeds of
+    one model with ``how`` (min: the worst seed, max: the best, mean).
+    """
+
+    def __init__(self, table: pd.DataFrame, train_max: int = 40) -> None:
+        check({"model", "seed", "length"} <= set(table.columns),
+              f"a per-length table needs the columns model, seed and length, got {list(table.columns)}")
+        self.table, self.train_max = table, train_max
+
+    def rows(self, model: str, task: str | None = None) -> pd.DataFrame:
+        """The table's rows of ``model`` (and ``task``); a clear error when there are none."""
+        selected = self.table.model == model
+        if task is not None:
+            selected &= self.table.task == task
+        rows = self.table[selected]
+        check(len(rows) > 0, f"no measurement of model {model!r}" + (f" on task {task!r}" if task else "")
+              + f"; measured models: {sorted(self.table.model.unique())}")
+        return rows
+
+    def per_seed(self, model: str, task: str | None = None, *, lengths: str = "beyond",
+                 column: str = "accuracy", reduce: str = "mean") -> pd.Series:
+        """Per seed, ``reduce`` (mean or min) of ``column`` over the lengths beyond training
+        (``lengths="beyond"``), within it (``"inside"``) or all of them (``"all"``)."""
+        check_choice("lengths", lengths, ("beyond", "inside", "all"))
+        check_choice("reduce", reduce, ("mean", "min"))
+        rows = self.rows(model, task)
+        if lengths != "all":
+            rows = rows[(rows.length > self.train_max) == (lengths == "beyond")]
+        check(len(rows) > 0, f"{model!r} was measured at no length {lengths} training (train_max {self.train_max})")
+        return rows.groupby("seed")[column].agg(reduce)
+
+    @staticmethod
+    def combine(values: pd.Series, how: str) -> float:
+        check_choice("how", how, AGGREGATES)
+        return float(values.agg(how))
+
+    def score(self, model: str, how: str = "min", task: str | None = None) -> float:
+        """Mean accuracy beyond training, of the worst seed (min), the best (max) or the mean."""
+        return self.combine(self.per_seed(model, task), how)
+
+    def worst_length(self, model: str, how: str = "min", task: str | None = None) -> float:
+        """The accuracy at the worst length beyond training, combined over seeds."""
+        return self.combine(self.per_seed(model, task, reduce="min"), how)
+
+    def in_distribution(self, model: str, how: str = "min", task: str | None = None) -> float:
+        """Mean accuracy over the tested lengths up to ``train_max``, combined over seeds."""
+        return self.combine(self.per_seed(model, task, lengths="inside"), how)
+
+    def at_length(self, model: str, length: int, how: str = "min", task: str | None = None,
+                  column: str = "accuracy") -> float:
+        """``column`` at one tested length, combined over seeds."""
+        rows = self.rows(model, task)
+        rows = rows[rows.length == length]
+        check(len(rows) > 0, f"{model!r} was not measured at length {length}; measured: {sorted(self.table.length.unique())}")
+        return self.combine(rows.groupby("seed")[column].mean(), how)
+
+    def seeds(self, model: str, task: str | None = None) -> int:
+        return int(self.rows(model, task).seed.nunique())
 
 
 class Claims:
@@ -34,6 +110,23 @@ class Claims:
 
     def at_most(self, claim: str, value: float, bound: float) -> None:
         self._add(claim, value, "<=", bound, not math.isnan(value) and value <= bound)
+
+    def seeds_at_least(self, claim: str, per_seed: pd.Series, bound: float, k: int | None = None) -> None:
+        """The claim holds for at least ``k`` seeds (default: every seed) when each seed's value is at
+        least ``bound``; the record's value is the number of seeds that meet it ("k of n")."""
+        self._seeds(claim, per_seed, ">=", bound, k, per_seed >= bound)
+
+    def seeds_at_most(self, claim: str, per_seed: pd.Series, bound: float, k: int | None = None) -> None:
+        """As :meth:`seeds_at_least`, for values at most ``bound``."""
+        self._seeds(claim, per_seed, "<=", bound, k, per_seed <= bound)
+
+    def _seeds(self, claim, per_seed, relation, bound, k, meets) -> None:
+        k = len(per_seed) if k is None else k
+        check(1 <= k <= len(per_seed), f"k must be between 1 and the {len(per_seed)} seeds measured, got {k}")
+        self.records.append({"claim": f"{claim} [seeds with a value {relation} {bound:g}, of {len(per_seed)}]",
+                             "value": float(meets.sum()), "relation": ">=", "bound": float(k),
+                             "holds": bool(meets.sum() >= k),
+                             "per_seed": {str(seed): float(v) for seed, v in per_seed.items()}})
 
     def record(self, **measurements: Any) -> None:
         """Numbers to keep beside the claims (tables as lists of dicts, timings, settings)."""
@@ -62,6 +155,4 @@ class Claims:
 
     def table(self):
         """The claims as a pandas table, for display in the chapter."""
-        import pandas as pd
-
         return pd.DataFrame(self.records)

@@ -1,12 +1,10 @@
-"""Where code runs, on how many threads, and how randomness is pinned down."""
+"""Where code runs (device), on how many threads, and progress bars that the book build can hide."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import random
 
-import numpy as np
 import torch
 
 
@@ -15,14 +13,6 @@ def get_device(prefer: str | None = None) -> torch.device:
     if prefer is not None:
         return torch.device(prefer)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def seed_everything(seed: int) -> torch.Generator:
-    """Seed Python, NumPy and torch; return a CPU generator seeded the same way for data."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-    return torch.Generator().manual_seed(seed)
 
 
 def describe_device() -> str:

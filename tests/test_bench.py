@@ -26,3 +26,11 @@ def test_ops_bench_rejects_an_unknown_op():
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "ops.py"), "--ops", "lstm"], cwd=ROOT,
                           capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": ""})
     assert done.returncode == 2 and "invalid choice" in done.stderr
+
+
+def test_memory_rnn_bench_prints_one_row_per_model_and_length():
+    lines = run("memory_rnn.py", "--lengths", "2", "3", "--repeats", "1", "--batch-size", "2", "--memory-size", "8")
+    rows = [line for line in lines if line.startswith("| ") and "×" in line]
+    assert [row.split(" | ")[:3] for row in rows] == [["| stack_rnn", "2", "4"], ["| stack_rnn", "3", "6"],
+                                                     ["| tape_rnn", "2", "8"], ["| tape_rnn", "3", "12"]]
+    assert all(float(row.split(" | ")[5].rstrip("× |")) > 0 for row in rows)

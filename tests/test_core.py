@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 import torch
 
 import recur_tutorial as rt
 from recur_tutorial import cli
-from recur_tutorial.claims import Claims
+from recur_tutorial.claims import Claims, Measured
+from recur_tutorial.errors import ConfigError
 from recur_tutorial.models.positional import Positional, alibi_slopes, sinusoidal_table
 from recur_tutorial.results import write_json
 
@@ -180,6 +182,34 @@ def test_claims_are_saved_then_asserted(tmp_path):
         claims.save(tmp_path)
     saved = json.loads((tmp_path / "demo.json").read_text())
     assert [c["holds"] for c in saved["claims"]] == [True, False, False]
+
+
+def test_claims_count_the_seeds_that_meet_a_bound(tmp_path):
+    claims = Claims("demo")
+    per_seed = pd.Series({0: 0.99, 1: 0.95, 2: 0.6})
+    claims.seeds_at_least("two of three solve", per_seed, 0.9, k=2)
+    claims.seeds_at_least("every seed solves", per_seed, 0.9)
+    claims.seeds_at_most("one seed near chance", per_seed, 0.65, k=1)
+    assert [(c["value"], c["bound"], c["holds"]) for c in claims.records] == [(2, 2, True), (2, 3, False), (1, 1, True)]
+    with pytest.raises(ConfigError, match="k must be between 1 and the 3 seeds"):
+        claims.seeds_at_least("more seeds than measured", per_seed, 0.9, k=4)
+
+
+def test_measured_looks_up_seeds_scores_and_lengths():
+    table = pd.DataFrame({"task": "t", "model": "m", "seed": [0, 0, 0, 1, 1, 1], "length": [10, 50, 60] * 2,
+                          "accuracy": [1.0, 0.9, 0.7, 0.8, 0.5, 0.5]})
+    measured = Measured(table, train_max=40)
+    assert measured.score("m", "min") == pytest.approx(0.5) and measured.score("m", "max") == pytest.approx(0.8)
+    assert measured.worst_length("m", "max") == pytest.approx(0.7)
+    assert measured.in_distribution("m", "mean") == pytest.approx(0.9)
+    assert measured.at_length("m", 60, "mean", task="t") == pytest.approx(0.6)
+    assert list(measured.per_seed("m")) == pytest.approx([0.8, 0.5]) and measured.seeds("m") == 2
+    with pytest.raises(ConfigError, match="no measurement of model 'x'"):
+        measured.score("x")
+    with pytest.raises(ConfigError, match="not measured at length 70"):
+        measured.at_length("m", 70)
+    with pytest.raises(ConfigError, match="how"):
+        measured.score("m", "median")
 
 
 def test_command_line_trains_and_prints_the_table(capsys):

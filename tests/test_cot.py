@@ -1,17 +1,43 @@
-"""Chapter 3 experiment code: cached decoding, generation accuracy, attention traces, settings."""
+"""Chapter 3 (chain of thought): the hand-built Transformer, the exercise checker, and the experiment code
+(cached decoding, generation accuracy, attention traces, settings)."""
 
 import pytest
 import torch
 
 from recur_tutorial.evaluation import evaluate_generation
-from recur_tutorial.experiments import Store, cot, depth, profile_settings
+from recur_tutorial.exercises import cot as exercises
+from recur_tutorial.experiments import Store, cot, profile_settings
 from recur_tutorial.runtime import threads
+from recur_tutorial.theory import automata, dfa_transformer
 
 QUICK = profile_settings("quick", cot.SETTINGS)
 
 
 def tiny_run(trace="full", seed=0, steps=3):
     return cot.cot_run("parity_check", trace, "alibi", seed, {**QUICK, "steps": steps})
+
+
+@pytest.mark.parametrize("name", ["parity_check", "modular_counter", "cycle_navigation"])
+def test_hand_built_transformer_exact(name):
+    result = dfa_transformer.check_exact(automata.get(name), length=300, batch=4)
+    assert result["trace accuracy"] == 1.0
+    assert result["attends to the previous state token"] == 1.0
+
+
+def test_hand_built_transformer_forward_matches_generation():
+    dfa = automata.get("cycle_navigation")
+    model = dfa_transformer.DFATransformer(dfa)
+    x = torch.randint(0, 3, (3, 25), generator=torch.Generator().manual_seed(0))
+    generated = model.generate(x)
+    logits, attention = model.forward(model.sequence(x, torch.as_tensor(generated.states)))
+    assert (logits[:, 1::2].argmax(-1).numpy() == generated.states).all()
+    assert (attention[:, 1::2].argmax(-1) == torch.arange(0, 50, 2)).all()
+
+
+def test_exercise_checker_says_right_and_wrong(capsys):
+    assert exercises.check_full_state_trace(lambda x: [x[0] + c for c in x], max_length=6)
+    assert not exercises.check_full_state_trace(lambda x: [str(int(c == x[0])) for c in x], max_length=6)
+    assert "wrong" in capsys.readouterr().out
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +84,6 @@ def test_profiles_list_runs():
     assert {"partial", None, "full"} <= traces and cot.LSTM_LABEL in {r.name for r in quick}
     assert {r.evaluator for r in quick if r.layout == "causal_lm"} == {"generation"}
     assert len(cot.runs("full")) > len(quick)
-    assert {r.name for r in depth.runs("quick")} == {"Transformer, 1 layer", "Transformer, 2 layers",
-                                                    "Transformer, 4 layers", "LSTM, 1 layer"}
 
 
 def test_threads_restored():

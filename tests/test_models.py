@@ -7,7 +7,7 @@ import torch
 
 from recur_tutorial import models, tasks
 from recur_tutorial.errors import ConfigError
-from recur_tutorial.models import probe
+from recur_tutorial.models import transitions
 
 PARITY = tasks.get("parity_check")
 TAGGING = tasks.get_layout("tagging", PARITY)
@@ -90,8 +90,8 @@ LINEAR = ["linear_transformer", "retnet", "rwkv4", "rwkv6", "mamba", "deltanet",
 
 
 @pytest.mark.parametrize("name", LINEAR)
-def test_probe_eigenvalues_lie_in_0_1(name):
-    low, high = probe.eigenvalue_range(build(name), tokens(length=20))
+def test_declared_eigenvalues_lie_in_0_1(name):
+    low, high = transitions.eigenvalue_range(build(name), tokens(length=20))
     assert 0 <= low and high <= 1
 
 
@@ -106,15 +106,15 @@ def test_negative_variants_reach_below_zero(name):
                 module.gate.bias.fill_(-6.0)
             if hasattr(module, "step_size"):
                 module.step_size.bias.fill_(6.0)
-    low, high = probe.eigenvalue_range(model, tokens(length=20))
+    low, high = transitions.eigenvalue_range(model, tokens(length=20))
     assert -1 <= low < 0 and high <= 1
 
 
 @pytest.mark.parametrize("name", ["lstm", "transformer", "stack_rnn"])
-def test_probe_refuses_nonlinear_models(name):
-    assert not probe.is_linear_recurrent(build(name))
+def test_nonlinear_models_declare_no_transitions(name):
+    assert not transitions.is_linear_recurrent(build(name))
     with pytest.raises(ConfigError):
-        probe.transitions(build(name), tokens())
+        transitions.transitions(build(name), tokens())
 
 
 def test_negative_variant_is_a_flag_not_a_copy():

@@ -87,17 +87,24 @@ class Scripted(torch.nn.Module):
 
     causal = True
 
-    def __init__(self, script, vocab):
+    def __init__(self, script, vocab, stepped_rows=None):
         super().__init__()
         self.script, self.vocab, self.fed = script, vocab, []
+        self.stepped_rows = stepped_rows  # the rows a generation of fewer sequences than the script steps
         self.weight = torch.nn.Parameter(torch.zeros(1))
 
     def initial_state(self, batch_size, device="cpu"):
-        return 0
+        rows = list(range(len(self.script))) if batch_size == len(self.script) else self.stepped_rows
+        assert len(rows) == batch_size
+        return 0, rows
 
-    def step(self, token, t):
+    def step(self, token, state):
+        t, rows = state
         self.fed.append(token.clone())
-        return torch.nn.functional.one_hot(self.script[:, t + 1], self.vocab).float(), t + 1
+        return torch.nn.functional.one_hot(self.script[rows, t + 1], self.vocab).float(), (t + 1, rows)
+
+    def forward(self, tokens):  # teacher-forced: the scripted token of every next column
+        return torch.nn.functional.one_hot(self.script[: len(tokens), 1: tokens.shape[1] + 1], self.vocab).float()
 
 
 def test_greedy_generation_feeds_back_its_own_tokens():
@@ -113,6 +120,20 @@ def test_greedy_generation_feeds_back_its_own_tokens():
     assert torch.equal(fed[:, truth.written[:-1]], torch.zeros_like(fed[:, truth.written[:-1]]))
     assert torch.equal(fed[:, ~truth.written[:-1]], truth.tokens[:, :-1][:, ~truth.written[:-1]])
     assert generated.answer_accuracy.sum() == 0 and generated.trace_accuracy.sum() == 0
+
+
+def test_one_teacher_forced_pass_settles_the_sequences_it_gets_right_and_the_rest_are_generated():
+    layout = tasks.get_layout("causal_lm", tasks.get("parity_check"), trace="full")
+    truth = layout.sequences(6, 7, seeded(2))
+    script = truth.tokens.clone()
+    first_written = int(truth.written.nonzero()[0])
+    script[0, first_written] = 0  # <bos>, never a written token: sequence 0 errs at its first written column
+    model = Scripted(script, layout.out_vocab, stepped_rows=[0])
+    generated = tasks.greedy_generate(model, layout, 6, 7, seeded(2))
+    fed = torch.stack(model.fed, 1)
+    assert fed.shape[0] == 1, "only the sequence with an error is generated step by step"
+    assert torch.equal(generated.predicted[1:], truth.tokens[1:])
+    assert generated.predicted[0, first_written] == 0
 
 
 def test_greedy_generation_runs_a_real_model():

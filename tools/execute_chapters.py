@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -31,20 +30,13 @@ sys.path.insert(0, str(ROOT))
 
 from recur_tutorial.experiments.profiles import PROFILES  # noqa: E402
 from recur_tutorial.results import read_json, write_json  # noqa: E402
+from tools.stage_book import stage_book  # noqa: E402
 
 
 def chapters_in_toc() -> list[str]:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = [entry["file"] for part in toc["parts"] for entry in part["chapters"]]
     return [f for f in files if f.startswith("chapters/")]
-
-
-def stage_sources() -> None:
-    SOURCE.mkdir(parents=True, exist_ok=True)
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy2(ROOT / name, SOURCE / name)
-    shutil.copytree(ROOT / "book", SOURCE / "book", dirs_exist_ok=True)
-    (SOURCE / "chapters").mkdir(exist_ok=True)
 
 
 def hide_injected_parameters(path: Path) -> None:
@@ -91,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"unknown chapter(s) {unknown}; chapters: {[c.split('/')[1] for c in chapters]}")
         chapters = [c for c in chapters if c in wanted]
-    stage_sources()
+    stage_book()
     timings = read_json(RESULTS / "timings.json", default={})
     for chapter in chapters:
         print(f"executing {chapter} ({args.profile}) ...", flush=True)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import torch
 
 from .. import models, tasks
+from ..errors import check, check_choice
 from ..evaluation import SOLVED
 from ..training import loss_and_accuracy
 from . import completeness
@@ -25,43 +27,94 @@ from .run import Run
 
 @dataclass(frozen=True)
 class Design:
+    """One row of the revisit table.
+
+    ``depth`` is the sequential depth of the output at position t: the number of layer applications
+    (or cell steps) that must run one after another between the inputs and that output, with L
+    layers, T shared-layer steps, s tokens per segment. ``parallel``: is training on a sequence of n
+    tokens parallel over time (a critical path shorter than n)? ``trained``: the labels under which
+    Chapters 4 and 5 train the design (empty: not implemented here).
+    """
+
     name: str
     cite: str
-    axis: str  # where the recurrence runs: "time", "depth", "time (segments)", "none"
-    update: str  # "nonlinear", "linear", "—"
-    parallel: str  # training parallel over time: "yes", "no", "within segments"
-    complete: str  # recurrence-complete (one nonlinear step per input symbol)
+    recurs: str  # what is carried from step to step, and along which axis
+    depth: str
+    parallel: str
+    complete: str  # recurrence-complete (one step per symbol that can be any function of state and input), and why
+    trained: tuple[str, ...] = ()
 
 
 COMPARISON: tuple[Design, ...] = (
-    Design("Transformer", "vaswani2017attention", "none (fixed depth)", "—", "yes", "no"),
-    Design("Universal Transformer", "dehghani2019universal", "depth", "nonlinear", "yes", "no"),
-    Design("Recurrent Transformer (seed paper)", "zhang2024autoregressive", "time", "nonlinear", "no", "yes"),
-    Design("Recurrent Memory Transformer", "bulatov2022recurrent", "time (segments)", "nonlinear",
-           "within segments", "per segment, not per symbol"),
-    Design("Block-Recurrent Transformer", "hutchins2022block", "time (blocks)", "nonlinear",
+    Design("Transformer", "vaswani2017attention", "nothing: attention over the inputs, fixed depth", "L", "yes",
+           "no: constant depth whatever n (TC⁰, Chapter 2)", ("Transformer",)),
+    Design("Universal Transformer", "dehghani2019universal", "one shared layer, over depth", "T (fixed)", "yes",
+           "no: the recurrence runs over depth, T does not grow with n", ("Universal Transformer",)),
+    Design("Looped Transformer", "giannou2023looped,fan2025looped", "a block applied to its own output, over depth",
+           "loops · L (loops may grow with n)", "yes",
+           "no per symbol; with loops that grow with n it regains depth n, at n times the work"),
+    Design("Transformer-XL", "dai2019transformer", "last segment's hidden states, read one layer up (no gradient)",
+           "L", "within segments",
+           "no: information climbs one layer per segment, so a position's depth stays L"),
+    Design("Recurrent Memory Transformer", "bulatov2022recurrent", "memory tokens, once per segment", "⌈t/s⌉ · L",
+           "within segments", "per segment, not per symbol: a segment's s symbols share one step",
+           ("Memory Transformer",)),
+    Design("Block-Recurrent Transformer", "hutchins2022block", "state vectors, gated, once per block", "⌈t/s⌉ · L",
            "within blocks", "per block, not per symbol"),
-    Design("Linear Transformer", "katharopoulos2020transformers", "time", "linear: I", "yes", "no"),
-    Design("RetNet", "sun2023retentive", "time", "linear: γI", "yes", "no"),
-    Design("RWKV-4", "peng2023rwkv", "time", "linear: diag(e^{−w})", "yes", "no"),
-    Design("RWKV-6", "peng2024eagle", "time", "linear: diag(α_t)", "yes", "no"),
-    Design("RWKV-7", "peng2025rwkv7", "time", "linear: diag + rank one", "yes", "no"),
-    Design("Mamba", "gu2023mamba", "time", "linear: diag(exp(Δ_t A))", "yes", "no"),
-    Design("Mamba-2", "dao2024transformers", "time", "linear: a_t I", "yes", "no"),
-    Design("DeltaNet", "yang2024parallelizing", "time", "linear: I − β_t k_t k_tᵀ", "yes", "no"),
-    Design("Gated DeltaNet", "yang2025gated", "time", "linear: α_t (I − β_t k_t k_tᵀ)", "yes", "no"),
-    Design("xLSTM: mLSTM", "beck2024xlstm", "time", "linear: f_t I", "yes", "no"),
-    Design("xLSTM: sLSTM", "beck2024xlstm", "time", "nonlinear (memory mixing)", "no", "yes"),
-    Design("LSTM", "hochreiter1997long", "time", "nonlinear", "no", "yes"),
+    Design("Recurrent Transformer (seed paper)", "zhang2024autoregressive", "last layer's output at t−1 into layer 1 at t",
+           "t · L", "no", "yes: the step is a Transformer block, nonlinear in h_{t−1}", ("Recurrent Transformer",)),
+    Design("Feedback Transformer", "fan2020addressing", "a mix of all layers at t−1, read by every layer at t",
+           "t · L", "no", "yes: the lowest layer at t reads the highest at t−1, through nonlinear blocks"),
+    Design("Transformer + full-state chain of thought", "zhang2024autoregressive", "the state, written as tokens",
+           "(t + 1) · L when generating", "yes (teacher forcing on the trace)",
+           "yes, if the trace is full-state (Chapter 3): the trace is the recurrence"),
+    Design("Linear Transformer", "katharopoulos2020transformers", "matrix state, transition I", "L · ⌈log₂ t⌉ (scan)",
+           "yes", "no: affine in the state, eigenvalue 1", ("Linear Transformer",)),
+    Design("RetNet", "sun2023retentive", "matrix state, transition γI", "L · ⌈log₂ t⌉ (scan)", "yes",
+           "no: affine, eigenvalue γ ∈ (0, 1)", ("RetNet",)),
+    Design("RWKV-4 / RWKV-6", "peng2023rwkv,peng2024eagle", "state, transition diag(e^{−w}) / diag(α_t)",
+           "L · ⌈log₂ t⌉ (scan)", "yes", "no: affine, eigenvalues in (0, 1)", ("RWKV-4", "RWKV-6")),
+    Design("RWKV-7", "peng2025rwkv7", "matrix state, diagonal plus rank one", "L · ⌈log₂ t⌉ (scan)", "yes",
+           "no: affine in the state"),
+    Design("Mamba", "gu2023mamba", "state, transition diag(exp(Δ_t A))", "L · ⌈log₂ t⌉ (scan)", "yes",
+           "no: affine, eigenvalues in (0, 1); (−1, 1) restores parity, not completeness",
+           ("Mamba [0, 1]", "Mamba [-1, 1]")),
+    Design("Mamba-2", "dao2024transformers", "matrix state, transition a_t I", "L · ⌈log₂ t⌉ (scan)", "yes",
+           "no: affine, eigenvalue a_t ∈ (0, 1)"),
+    Design("DeltaNet", "yang2024parallelizing", "matrix state, transition I − β_t k_t k_tᵀ", "L · ⌈t/C⌉ (chunks of C)",
+           "yes", "no: affine; β ∈ (0, 2) restores parity, not completeness", ("DeltaNet [0, 1]", "DeltaNet [-1, 1]")),
+    Design("Gated DeltaNet", "yang2025gated", "matrix state, α_t (I − β_t k_t k_tᵀ)", "L · ⌈t/C⌉ (chunks of C)", "yes",
+           "no: affine in the state"),
+    Design("xLSTM: mLSTM", "beck2024xlstm", "matrix state, transition f_t I", "L · ⌈log₂ t⌉ (scan)", "yes",
+           "no: affine in the state"),
+    Design("xLSTM: sLSTM", "beck2024xlstm", "state, nonlinear memory mixing", "t · L", "no",
+           "yes: nonlinear in h_{t−1}"),
+    Design("LSTM", "hochreiter1997long", "state, nonlinear gates", "t · L", "no", "yes: nonlinear in h_{t−1}",
+           ("LSTM",)),
 )
 
 
-def comparison_table() -> pd.DataFrame:
-    """The designs as a DataFrame, with a MyST citation in the last column."""
-    rows = [{"design": d.name, "recurrence along": d.axis, "state update": d.update,
-             "parallel training": d.parallel, "recurrence-complete": d.complete, "source": d.cite}
+def comparison_table(measured: dict[str, str] | None = None) -> pd.DataFrame:
+    """The designs as a DataFrame: what recurs, the depth of position t, parallel training,
+    recurrence-completeness, the bibliography keys, and for the designs trained in the book the
+    measured parity score from ``measured`` (label → text; "—" where a design was not trained here)."""
+    measured = measured or {}
+    rows = [{"design": d.name, "what recurs": d.recurs, "depth at position t": d.depth,
+             "parallel training": d.parallel, "recurrence-complete": d.complete,
+             "measured here (parity, beyond 40)": "; ".join(f"{label}: {measured[label]}" for label in d.trained
+                                                              if label in measured) or "—",
+             "source": d.cite}
             for d in COMPARISON]
     return pd.DataFrame(rows).set_index("design")
+
+
+def measured_scores(table: pd.DataFrame, task: str = "parity_check") -> dict[str, str]:
+    """Per model of a grid's per-length ``table``, on ``task``: "mean score (k of n seeds solve)", a
+    seed's score being its mean accuracy beyond training and "solve" a score of at least 0.9."""
+    rows = table[(table.task == task) & table.beyond_training]
+    per_seed = rows.groupby(["model", "seed"]).accuracy.mean()
+    return {model: f"{scores.mean():.2f} ({int((scores >= SOLVED).sum())} of {len(scores)} seeds solve)"
+            for model, scores in per_seed.groupby("model")}
 
 
 # ---- the designs the zoo implements, trained in this chapter -----------------------------------
@@ -128,6 +181,75 @@ def throughputs(specs: dict[str, tuple[str, dict]], **options) -> pd.Series:
                      name="tokens per second")
 
 
+# ---- what parallel training buys, as the length grows ---------------------------------------------
+COST_WIDTH = 32
+COST_CHUNK = 32
+"""The chunk length of the chunked delta rule (``models.ops.delta_rule``'s default)."""
+COST_TRANSFORMER = {"d_model": COST_WIDTH, "n_layers": 1, "n_heads": 4, "positional": "alibi", "max_len": 8192}
+COST_DELTANET = {"d_model": COST_WIDTH, "n_layers": 1, "n_heads": 4, "negative_eigenvalues": True}
+COST_MODELS: dict[str, tuple[str, dict, str]] = {
+    "LSTM": ("lstm", {"hidden": COST_WIDTH}, "recurrent"),
+    "Transformer, parallel": ("transformer", COST_TRANSFORMER, "parallel"),
+    "Transformer, one token at a time": ("transformer", COST_TRANSFORMER, "recurrent"),
+    "DeltaNet [-1, 1], chunked": ("deltanet", COST_DELTANET, "chunked"),
+    "DeltaNet [-1, 1], one token at a time": ("deltanet", COST_DELTANET, "recurrent"),
+}
+"""Label → (zoo model, settings, form). The same weights run in two forms: all positions at once
+(the Transformer's attention, DeltaNet's chunks) or one token after another through ``step`` (how
+a recurrence is defined, and how the seed paper's recurrent Transformer must train). The LSTM has
+only the recurrent form (``nn.LSTM`` runs its loop in C++)."""
+
+
+def sequential_depth_per_token(form: str, n: int, layers: int = 1, chunk: int = COST_CHUNK) -> float:
+    """Layer applications on the critical path of training on n tokens, divided by n: L for a
+    recurrent form (L·n steps), L/n for the parallel Transformer, L·⌈n/C⌉/n for a chunked recurrence
+    (chunks in order, the C positions of a chunk at once)."""
+    check_choice("form", form, ("recurrent", "parallel", "chunked"))
+    steps = {"recurrent": layers * n, "parallel": layers, "chunked": layers * -(-n // chunk)}[form]
+    return steps / n
+
+
+def training_cost(lengths, *, tokens_per_batch: int = 4096, repeats: int = 2, device=None,
+                  specs: dict | None = None) -> pd.DataFrame:
+    """Training seconds per token (forward, backward and an AdamW step on a batch of
+    ``tokens_per_batch // n`` sequences of n tokens, fastest of ``repeats`` after a warm-up) of every
+    model in ``specs`` (default :data:`COST_MODELS`) at every length n, with the sequential depth per
+    token beside it. Columns: model, form, length, seconds per token, sequential depth per token."""
+    layout = tasks.get_layout("tagging", tasks.get("parity_check"))
+    device = torch.device(device) if device else torch.device("cpu")
+    rows = []
+    for label, (name, config, form) in (specs or COST_MODELS).items():
+        model = models.build(name, layout, seed=0, **config).to(device).train()
+        run = model.run_steps if form == "recurrent" and name != "lstm" else model
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+        for n in lengths:
+            check(tokens_per_batch >= n, f"tokens_per_batch ({tokens_per_batch}) must be at least the length {n}")
+            batch = layout.batch(tokens_per_batch // n, int(n), torch.Generator().manual_seed(0)).to(device)
+            times = []
+            for i in range(repeats + 1):
+                started = time.perf_counter()
+                loss, _ = loss_and_accuracy(run(batch.tokens), batch)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                if device.type == "cuda":
+                    torch.cuda.synchronize()
+                if i:
+                    times.append(time.perf_counter() - started)
+            rows.append({"model": label, "form": form, "length": int(n),
+                         "seconds per token": min(times) / batch.tokens.numel(),
+                         "sequential depth per token": sequential_depth_per_token(form, int(n))})
+    return pd.DataFrame(rows)
+
+
+def growth_exponent(cost: pd.DataFrame, model: str, low: int, high: int, column: str = "seconds per token") -> float:
+    """The slope of log(``column``) against log(n) between the lengths ``low`` and ``high``: 0 for a
+    cost per token that does not grow with n, 1 for one that grows in proportion to n."""
+    rows = cost[cost.model == model].set_index("length")[column]
+    check(low in rows.index and high in rows.index, f"{model!r} was not measured at lengths {low} and {high}")
+    return float(np.log(rows[high] / rows[low]) / np.log(high / low))
+
+
 def solved_counts(summary: pd.DataFrame, column: str = "best") -> pd.Series:
     """How many tasks each model solves (score ≥ 0.9, Delétang et al.) in a ``summarise`` table."""
     return (summary.assign(solved=summary[column] >= SOLVED).groupby("model").solved.sum()
@@ -155,5 +277,6 @@ def chapter4_specs() -> dict[str, tuple[str, dict]]:
     return dict(completeness.MODELS)
 
 
-__all__ = ["COMPARISON", "DESIGNS", "Design", "SETTINGS", "chapter4_specs", "comparison_table", "depth_sweep",
-           "design_runs", "runs", "solved_counts", "throughput", "throughputs"]
+__all__ = ["COMPARISON", "COST_MODELS", "DESIGNS", "Design", "SETTINGS", "chapter4_specs", "comparison_table",
+           "depth_sweep", "design_runs", "growth_exponent", "measured_scores", "runs", "sequential_depth_per_token", "solved_counts",
+           "throughput", "throughputs", "training_cost"]

@@ -7,17 +7,24 @@ from functools import partial
 
 import torch
 
-from ..errors import ConfigError, Registry, check
+from ..errors import ConfigError, check
+from ..registry import Registry
 from ..tasks import Layout
-from . import ops, probe
-from .attention_like import DeltaNet, LinearTransformer, RetNet
+from . import ops, transitions
 from .base import SequenceModel
-from .memory_rnn import StackRNN, TapeRNN
-from .recurrent_transformers import MemoryTransformer, RecurrentTransformer, UniversalTransformer
+from .deltanet import DeltaNet
+from .diagonal_rnn import DiagonalRNN
+from .linear_transformer import LinearTransformer
+from .mamba import Mamba
+from .memory_transformer import MemoryTransformer
+from .recurrent_transformer import RecurrentTransformer
+from .retnet import RetNet
 from .rnn import RecurrentNet
 from .rwkv import RWKV4, RWKV6
-from .ssm import DiagonalRNN, Mamba
+from .stack_rnn import StackRNN
+from .tape_rnn import TapeRNN
 from .transformer import Transformer
+from .universal_transformer import UniversalTransformer
 
 MODELS: Registry = Registry("model")
 MODELS.register("rnn")(partial(RecurrentNet, cell="rnn"))
@@ -57,7 +64,8 @@ def build(name: str, layout: Layout, *, seed: int | None = None, **config) -> Se
     """Build model ``name`` sized for ``layout``'s vocabularies; ``seed`` fixes the initial weights.
 
     A model that can be either causal or not (the Transformer) is made causal exactly when the
-    layout scores every prefix, unless ``causal`` is given.
+    layout scores every prefix, unless ``causal`` is given; a model that counts the input symbols
+    it has read (the Tape-RNN) learns from the layout which token ids they are.
     """
     allowed = options(name)
     unknown = sorted(set(config) - set(allowed))
@@ -65,6 +73,8 @@ def build(name: str, layout: Layout, *, seed: int | None = None, **config) -> Se
         raise ConfigError(f"model {name!r} has no setting {unknown}; allowed: {sorted(allowed)}")
     if "causal" in allowed and "causal" not in config:
         config["causal"] = layout.causal_only
+    if "input_symbols" in allowed and "input_symbols" not in config:
+        config["input_symbols"] = getattr(layout, "input_symbols", None)
     if seed is not None:
         torch.manual_seed(seed)
     model = MODELS[name](layout.in_vocab, layout.out_vocab, **config)
@@ -80,4 +90,4 @@ def names() -> list[str]:
     return MODELS.names()
 
 
-__all__ = ["MODELS", "SequenceModel", "build", "names", "ops", "options", "probe"]
+__all__ = ["MODELS", "SequenceModel", "build", "names", "ops", "options", "transitions"]

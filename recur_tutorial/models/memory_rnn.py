@@ -1,76 +1,111 @@
-"""RNNs with a differentiable external memory, after Delétang et al. 2023 (Stack-RNN, Tape-RNN).
+"""The controller and memory update that the RNNs with a differentiable external memory share (Delétang
+et al. 2023): the Stack-RNN (:mod:`.stack_rnn`) and the Tape-RNN (:mod:`.tape_rnn`).
 
-A tanh RNN controller reads the memory's head cell with its input, h_t = tanh(W [e(x_t); m_{t−1}[0]] +
-U h_{t−1} + b), predicts y_t = W_y h_t, and updates the memory (``memory_size`` cells of width
-``cell_size``) by a soft mixture of discrete actions, π_t = softmax(W_π h_t):
+An Elman controller reads its input and the memory's head cell r_{t−1} = m_{t−1}[0],
 
-- Stack (Joulin & Mikolov 2015): push p_t = tanh(W_p h_t) on top, pop, or no-op;
-  m_t = π_push [p_t; m_{t−1}[:−1]] + π_pop [m_{t−1}[1:]; 0] + π_noop m_{t−1}.
-- Tape: write w_t = tanh(W_w h_t) into the head cell with strengths σ(W_g h_t), then move the head: stay, left or
-  right (a circular tape rolled under a fixed head); m_t = Σ_a π_a roll_a(m'_t).
+    h_t = tanh(W_x e(x_t) + W_r r_{t−1} + U h_{t−1} + b),     y_t = W_y h_t + b_y,
 
-Both read one token at a time, so ``forward`` is the ``step`` loop.
+and changes the memory m (``memory_size`` cells of width ``cell_size``) by a soft mixture of discrete
+actions, π_t = softmax(W_π h_t + b_π): the new memory is Σ_a π_{t,a} A_a(m_{t−1}), each action A_a a
+shift of the cells after a write.
+
+Where this differs from Delétang et al.'s code (google-deepmind/neural_networks_chomsky_hierarchy,
+``models/stack_rnn.py`` and ``models/tape_rnn.py``): the controller has 64 units by default (theirs
+256); the pushed value passes through tanh (theirs is linear); one stack and one tape (theirs allow
+several); the tape's jump during the input is the number of symbols read so far, so that the model
+stays causal and can be stepped one token at a time, where theirs is told the whole input length
+from the first step (both equal ℓ while the answer is written).
+
+Fast and plain forms. ``step`` applies the equations above to the whole memory, one token at a time.
+``forward`` computes the same logits with fewer kernels per token: the input projection and the
+read-out of every position in one product each, the two controller products added into one tensor,
+and the memory update as one autograd node (:class:`ShiftMix`, its gradient written out). The stack
+also uses that its cells below depth t are still zero after t tokens: it carries only the
+min(t, M) cells that can be non-zero, which gives the same numbers as the full stack.
+``bench/memory_rnn.py`` times the two forms.
 """
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
+from ..errors import check
 from .base import SequenceModel
 
 
+class ShiftMix(torch.autograd.Function):
+    """One memory update as one autograd node, its gradient written out instead of taped.
+
+    The written memory is laid out once as a padded tensor P (B × L × C), and the new memory is a
+    soft mixture of windows of it: out[b, i] = Σ_a π[b, a] · P[b, i + offsets[a]], i < ``size``.
+    Stack (``reach`` = 0): P = [v; m; 0; 0]. Tape (``reach`` = r ≥ 1): P = [w[−r:]; w; w[:r]], the
+    tape w = m with its head cell replaced by v, padded circularly. Returns the new memory and its
+    head cell out[:, 0] (a second output, so that reading the head needs no gradient buffer of the
+    memory's size).
+    """
+
+    @staticmethod
+    def forward(ctx, memory, value, actions, offsets, size, reach):
+        if reach:
+            written = memory.clone()
+            written[:, 0] = value
+            padded = torch.cat([written[:, written.shape[1] - reach:], written, written[:, :reach]], 1)
+        else:
+            padded = torch.cat([value[:, None], memory, memory.new_zeros(len(memory), 2, memory.shape[2])], 1)
+        ctx.save_for_backward(padded, actions)
+        ctx.offsets, ctx.size, ctx.reach, ctx.cells = offsets, size, reach, memory.shape[1]
+        out = padded[:, offsets[0]:offsets[0] + size] * actions[:, :1, None]
+        for a, o in enumerate(offsets[1:], 1):
+            out.addcmul_(padded[:, o:o + size], actions[:, a:a + 1, None])
+        return out, out[:, 0].clone()
+
+    @staticmethod
+    def backward(ctx, grad, grad_head):
+        padded, actions = ctx.saved_tensors
+        batch, size, reach, cells = len(padded), ctx.size, ctx.reach, ctx.cells
+        grad = padded.new_zeros(batch, size, padded.shape[2]) if grad is None else grad.clone()
+        if grad_head is not None:
+            grad[:, 0] += grad_head
+        grad_padded = torch.zeros_like(padded)
+        grad_actions = torch.empty_like(actions)
+        for a, o in enumerate(ctx.offsets):
+            grad_padded[:, o:o + size].addcmul_(grad, actions[:, a:a + 1, None])
+            grad_actions[:, a] = (grad * padded[:, o:o + size]).sum((1, 2))
+        if not reach:
+            return grad_padded[:, 1:1 + cells], grad_padded[:, 0], grad_actions, None, None, None
+        grad_written = grad_padded[:, reach:reach + cells]  # fold the circular padding back
+        grad_written[:, cells - reach:] += grad_padded[:, :reach]
+        grad_written[:, :reach] += grad_padded[:, reach + cells:]
+        grad_value = grad_written[:, 0].clone()
+        grad_written[:, 0] = 0
+        return grad_written, grad_value, grad_actions, None, None, None
+
+
 class MemoryRNN(SequenceModel):
-    """The controller loop; subclasses define ``n_actions``, ``n_values`` and ``update``."""
+    """The controller; subclasses define ``n_actions``, the memory update and its fast form."""
 
     causal = True
     n_actions: int
-    n_values: int
 
     def __init__(self, in_vocab: int, out_vocab: int, *, hidden: int = 64, embed: int = 16,
                  memory_size: int = 30, cell_size: int = 8) -> None:
         super().__init__()
+        check(isinstance(memory_size, int) and memory_size >= 2, f"memory_size must be an integer >= 2, got {memory_size!r}")
         self.memory_size, self.cell_size = memory_size, cell_size
         self.embed = nn.Embedding(in_vocab, embed)
         self.cell = nn.RNNCell(embed + cell_size, hidden)
         self.actions = nn.Linear(hidden, self.n_actions)
-        self.values = nn.Linear(hidden, self.n_values * cell_size)
         self.head = nn.Linear(hidden, out_vocab)
 
-    def initial_state(self, batch_size, device="cpu"):
-        like = {"device": device, "dtype": self.head.weight.dtype}
-        return (torch.zeros(batch_size, self.cell.hidden_size, **like),
-                torch.zeros(batch_size, self.memory_size, self.cell_size, **like))
+    def controller(self, token, read, h):
+        """h_t from the token, the head cell read and h_{t−1} (the plain form, via torch's cell)."""
+        return self.cell(torch.cat([self.embed(token), read], -1), h)
 
-    def step(self, token, state):
-        h, memory = state
-        h = self.cell(torch.cat([self.embed(token), memory[:, 0]], -1), h)
-        actions = torch.softmax(self.actions(h), -1)[:, :, None, None]  # B × actions × 1 × 1
-        values = self.values(h).unflatten(-1, (self.n_values, self.cell_size))
-        return self.head(h), (h, self.update(memory, actions, values))
-
-    def update(self, memory, actions, values):  # pragma: no cover - interface
-        raise NotImplementedError
-
-    def forward(self, tokens):
-        return self.run_steps(tokens)
-
-
-class StackRNN(MemoryRNN):
-    n_actions, n_values = 3, 1
-
-    def update(self, memory, actions, values):
-        pushed = torch.cat([torch.tanh(values), memory[:, :-1]], 1)
-        popped = torch.cat([memory[:, 1:], torch.zeros_like(memory[:, :1])], 1)
-        return actions[:, 0] * pushed + actions[:, 1] * popped + actions[:, 2] * memory
-
-
-class TapeRNN(MemoryRNN):
-    n_actions, n_values = 3, 2
-
-    def update(self, memory, actions, values):
-        strength = torch.sigmoid(values[:, 1:])  # B × 1 × cell, per entry of the head cell
-        head = strength * torch.tanh(values[:, :1]) + (1 - strength) * memory[:, :1]
-        written = torch.cat([head, memory[:, 1:]], 1)
-        stay, left, right = written, written.roll(1, 1), written.roll(-1, 1)
-        return actions[:, 0] * stay + actions[:, 1] * left + actions[:, 2] * right
+    def fast_controller(self, tokens):
+        """The controller's fixed parts for the fast form: W_x e(x_t) + b for every t in one product
+        (a tuple over t), and W_r, U transposed."""
+        weight, embed = self.cell.weight_ih, self.embed.embedding_dim
+        inputs = F.linear(self.embed(tokens), weight[:, :embed], self.cell.bias_ih + self.cell.bias_hh)
+        return inputs.unbind(1), weight[:, embed:].t(), self.cell.weight_hh.t()

@@ -20,7 +20,7 @@ from torch import nn
 
 from ..errors import check
 from . import ops
-from .stack import HeadNorm, LayerStack, TokenShift, merge_heads, mode_for, split_heads
+from .layer_stack import HeadNorm, LayerStack, TokenShift, merge_heads, mode_for, split_heads
 
 
 class ShiftMix(nn.Module):

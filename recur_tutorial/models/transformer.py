@@ -106,3 +106,19 @@ class Transformer(SequenceModel):
             raise ValueError(f"{type(self).__name__} was built with causal=False and cannot step")
         logits, state = self.run(token[:, None], state, True)
         return logits[:, 0], state
+
+
+class TransformerParts(SequenceModel):
+    """Embedding, ``n_layers`` blocks, LayerNorm and read-out, for the recurrent designs below."""
+
+    causal = True
+
+    def __init__(self, in_vocab, out_vocab, d_model, n_layers, n_heads, d_mlp, positional, max_len):
+        super().__init__()
+        check(d_model % n_heads == 0, f"d_model ({d_model}) must be a multiple of n_heads ({n_heads})")
+        check(n_layers >= 1, f"n_layers must be at least 1, got {n_layers}")
+        self.embed = nn.Embedding(in_vocab, d_model)
+        self.positional = Positional(positional, d_model, n_heads, max_len)
+        self.blocks = nn.ModuleList(Block(d_model, n_heads, d_mlp or 4 * d_model) for _ in range(n_layers))
+        self.norm = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, out_vocab)

@@ -12,11 +12,10 @@ import inspect
 
 from ..errors import check
 from . import regular, counting, groups, stack, arithmetic, strings, binary  # noqa: F401, I001 - registers the tasks
-from .base import END, LEVELS, Task
+from .base import END, LEVELS, TASKS, Task
 from .causal_lm import CausalLM, Sequences
 from .generation import Generated, greedy_answer_accuracy, greedy_generate
 from .layouts import IGNORE, LAYOUTS, Batch, Layout, get_layout
-from .registry import TASKS
 from .traces import Trace, get_trace, trace_kinds
 
 

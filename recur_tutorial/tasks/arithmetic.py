@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from .base import Task
+from .base import Task, register
 from .expressions import ALPHABET, eval_mod5, evaluate_expressions, sample_expressions
-from .registry import register
 
 
 @register

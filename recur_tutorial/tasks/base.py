@@ -13,11 +13,21 @@ from typing import ClassVar
 import torch
 
 from ..errors import ConfigError, check
+from ..registry import Registry
 
 END = "$"
 """End marker of variable-length outputs; output tokens after the first one are not scored."""
 
 LEVELS = {"R": "regular", "DCF": "deterministic context-free", "CS": "context-sensitive"}
+
+TASKS: Registry[type] = Registry("task")
+"""The table of tasks by name (filled by :func:`register`)."""
+
+
+def register(cls: type) -> type:
+    """Class decorator: add a task class to :data:`TASKS` under its ``name``."""
+    TASKS.register(cls.name)(cls)
+    return cls
 
 
 class Task:
@@ -28,7 +38,6 @@ class Task:
     input_alphabet: ClassVar[str]
     output_alphabet: ClassVar[str]
     min_length: ClassVar[int] = 1
-    description: ClassVar[str] = ""
     separator: ClassVar[str] = ""
     """Written between symbols in strings: empty for one-character symbols, a space for named ones."""
 

@@ -13,8 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .base import END, Task, uniform_below, uniform_symbols
-from .registry import register
+from .base import END, Task, register, uniform_below, uniform_symbols
 
 
 def to_int(bits: str) -> int:

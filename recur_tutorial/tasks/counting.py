@@ -6,8 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import check
-from .base import Task, raised_to_multiple, substitute_one, uniform_symbols
-from .registry import register
+from .base import Task, raised_to_multiple, register, substitute_one, uniform_symbols
 
 DIGITS = "0123456789"
 

@@ -17,8 +17,7 @@ from typing import Callable
 import torch
 
 from ..errors import ConfigError, check
-from .base import Task, uniform_symbols
-from .registry import register
+from .base import Task, register, uniform_symbols
 
 GROUPS = "S3, S5, A5, Z<m> (cyclic of order m >= 2, e.g. Z5)"
 

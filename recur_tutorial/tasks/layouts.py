@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import torch
 
-from ..errors import Registry, check
+from ..errors import check
+from ..registry import Registry
 from .base import END, Task
 
 IGNORE = -100
@@ -68,23 +69,45 @@ LAYOUTS: Registry[type] = Registry("layout")
 
 @LAYOUTS.register("read_then_write")
 class ReadThenWrite(Layout):
-    """Delétang et al.'s layout: x, then |y| blank tokens; the outputs at the blanks are scored."""
+    """Delétang et al.'s layout: x, then |y| blank tokens; the outputs at the blanks are scored.
+
+    ``computation_steps`` = k puts k·|x| computation tokens between x and the blanks (their
+    "computation steps", unscored): steps in which a model can work on its memory before it answers.
+    """
 
     name = "read_then_write"
+
+    def __init__(self, task: Task, computation_steps: int = 0) -> None:
+        super().__init__(task)
+        check(
+            isinstance(computation_steps, int) and not isinstance(computation_steps, bool) and computation_steps >= 0,
+            f"computation_steps must be a non-negative integer (a multiple of the input length), got {computation_steps!r}",
+        )
+        self.computation_steps = computation_steps
+
+    @property
+    def input_symbols(self) -> int:
+        """Token ids below this one are input symbols."""
+        return len(self.task.input_alphabet)
 
     @property
     def blank(self) -> int:
         return len(self.task.input_alphabet)
 
     @property
+    def computation(self) -> int:
+        return self.blank + 1
+
+    @property
     def in_vocab(self) -> int:
-        return len(self.task.input_alphabet) + 1
+        return len(self.task.input_alphabet) + 1 + (self.computation_steps > 0)
 
     def batch(self, batch_size, length, generator):
         x, y = self.task.generate(batch_size, length, generator)
+        thinking = torch.full((batch_size, self.computation_steps * x.shape[1]), self.computation)
         blanks = torch.full_like(y, self.blank)
-        unscored = torch.full_like(x, IGNORE)
-        return Batch(torch.cat([x, blanks], 1), torch.cat([unscored, mask_after_end(self.task, y)], 1))
+        unscored = torch.full((batch_size, x.shape[1] + thinking.shape[1]), IGNORE)
+        return Batch(torch.cat([x, thinking, blanks], 1), torch.cat([unscored, mask_after_end(self.task, y)], 1))
 
 
 @LAYOUTS.register("tagging")
@@ -103,6 +126,11 @@ class Tagging(Layout):
             task.has_prefix_labels,
             f"task {task.name!r} has no per-prefix labels; use the read_then_write layout",
         )
+
+    @property
+    def input_symbols(self) -> int:
+        """Token ids below this one are input symbols (all of them)."""
+        return len(self.task.input_alphabet)
 
     @property
     def in_vocab(self) -> int:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .base import Task, uniform_symbols
-from .registry import register
+from .base import Task, register, uniform_symbols
 
 
 @register

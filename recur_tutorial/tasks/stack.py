@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .base import END, Task, raised_to_multiple, substitute_one, uniform_below, uniform_symbols
-from .registry import register
+from .base import END, Task, raised_to_multiple, register, substitute_one, uniform_below, uniform_symbols
 
 
 def reflected_heights(steps: torch.Tensor) -> torch.Tensor:

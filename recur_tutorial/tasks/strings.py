@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .base import Task, raised_to_multiple, uniform_symbols
-from .registry import register
+from .base import Task, raised_to_multiple, register, uniform_symbols
 
 
 class Rearrangement(Task):

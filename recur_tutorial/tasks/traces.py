@@ -28,8 +28,8 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError
-from . import automata
-from .automata import Automaton
+from . import solvers
+from .solvers import Automaton
 from .base import END, Task
 from .binary import TwoNumbers, to_bits, to_int
 
@@ -175,21 +175,21 @@ class CarryTrace(Trace):
 
 
 TRACES: dict[str, dict[str, Callable[[Task], Trace]]] = {
-    "parity_check": {"full": lambda t: AutomatonTrace(t, automata.counter({"0": 0, "1": 1}, 2))},
-    "cycle_navigation": {"full": lambda t: AutomatonTrace(t, automata.counter({"0": 0, "+": 1, "-": -1}, 5))},
-    "even_pairs": {"full": lambda t: AutomatonTrace(t, automata.even_pairs())},
-    "modular_arithmetic": {"full": lambda t: AutomatonTrace(t, automata.arithmetic())},
+    "parity_check": {"full": lambda t: AutomatonTrace(t, solvers.counter({"0": 0, "1": 1}, 2))},
+    "cycle_navigation": {"full": lambda t: AutomatonTrace(t, solvers.counter({"0": 0, "+": 1, "-": -1}, 5))},
+    "even_pairs": {"full": lambda t: AutomatonTrace(t, solvers.even_pairs())},
+    "modular_arithmetic": {"full": lambda t: AutomatonTrace(t, solvers.arithmetic())},
     "modular_counter": {
-        "full": lambda t: AutomatonTrace(t, automata.counter({"a": 1, "b": 0}, t.modulus)),
-        "partial": lambda t: AutomatonTrace(t, automata.counter({"a": 1, "b": 0}, t.modulus), "partial", lambda s: s % 2),
+        "full": lambda t: AutomatonTrace(t, solvers.counter({"a": 1, "b": 0}, t.modulus)),
+        "partial": lambda t: AutomatonTrace(t, solvers.counter({"a": 1, "b": 0}, t.modulus), "partial", lambda s: s % 2),
     },
-    "word_problem": {"full": lambda t: AutomatonTrace(t, automata.group_product(t))},
+    "word_problem": {"full": lambda t: AutomatonTrace(t, solvers.group_product(t))},
     "binary_addition": {"full": CarryTrace},
     "stack_manipulation": {
-        "scratchpad": lambda t: StackTrace(t, automata.stack_machine(t), "01", [0, 1, -1, 0, 1], [-1] * 5)
+        "scratchpad": lambda t: StackTrace(t, solvers.stack_machine(t), "01", [0, 1, -1, 0, 1], [-1] * 5)
     },
     "bracket_matching": {
-        "scratchpad": lambda t: StackTrace(t, automata.bracket_machine(t), "([", [0, -1, 1, -1], [-1, 0, -1, 1])
+        "scratchpad": lambda t: StackTrace(t, solvers.bracket_machine(t), "([", [0, -1, 1, -1], [-1, 0, -1, 1])
     },
 }
 

@@ -12,7 +12,7 @@ state, and, written out as tokens, the full-state chain of thought of Chapter 3.
 >>> dfa.trace("0111")
 [0, 1, 0, 1]
 
-The task DFAs are tabulated from the task suite's own solvers (:mod:`recur_tutorial.tasks.automata`);
+The task DFAs are tabulated from the task suite's own solvers (:mod:`recur_tutorial.tasks.solvers`);
 :func:`from_function` builds others, such as the exercise's divisibility by three.
 """
 

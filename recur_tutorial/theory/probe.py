@@ -13,7 +13,7 @@ numerically, from the step function alone, so that it runs on any model of the z
    diagonal linear RNNs) pass when their state is stored in its linear coordinates; Elman RNN,
    LSTM and GRU do not. Affinity depends on the coordinates: RWKV-4 stored as (a/b, log b) for
    numerical range is not affine in them, though (a, b) is; where a model declares its transition
-   (``models.probe``, the zoo's hook), that declaration is reported beside the measurement.
+   (``models.transitions``, the zoo's hook), that declaration is reported beside the measurement.
 2. *Transition eigenvalues.* The Jacobian ``J = ∂f_x/∂h`` at states the model actually reaches. For
    an affine update it is the transition matrix A(x) itself (the same at every state); for a
    nonlinear one it is the local linearisation and changes with the state. Its eigenvalues are what
@@ -43,7 +43,7 @@ import numpy as np
 import torch
 
 from ..models import SequenceModel
-from ..models import probe as declared
+from ..models import transitions as declared
 
 StepFn = Callable[[torch.Tensor, Any], tuple[torch.Tensor, Any]]
 InitFn = Callable[..., Any]

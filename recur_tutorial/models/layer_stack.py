@@ -7,7 +7,7 @@ Over a whole sequence the mixers use the op's chunked form, one token at a time 
 so ``step`` carries the real recurrent state and agrees with ``forward``.
 
 Mixers that are linear in their state (h_t = A_t h_{t−1} + b_t) also define
-``transition(x) -> B × T × n``, the eigenvalues of A_t for each input (see :mod:`.probe`).
+``transition(x) -> B × T × n``, the eigenvalues of A_t for each input (see :mod:`.transitions`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..errors import check
 from .base import SequenceModel
 
 
@@ -59,6 +60,20 @@ class MLP(nn.Module):
 
     def forward(self, x, state=None):
         return self.net(x), None
+
+
+class MultiHeadMixer(nn.Module):
+    """Shared wiring: q, k, v = W_qkv x split into heads; output W_o y."""
+
+    def __init__(self, d_model: int, n_heads: int) -> None:
+        super().__init__()
+        check(d_model % n_heads == 0, f"d_model ({d_model}) must be a multiple of n_heads ({n_heads})")
+        self.n_heads = n_heads
+        self.qkv = nn.Linear(d_model, 3 * d_model, bias=False)
+        self.out = nn.Linear(d_model, d_model)
+
+    def heads(self, x):
+        return [split_heads(part, self.n_heads) for part in self.qkv(x).chunk(3, -1)]
 
 
 class Residual(nn.Module):

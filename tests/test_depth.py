@@ -1,13 +1,14 @@
-"""Chapters 2 and 3 theory: automata, the Fibonacci example, the hand-built RNN and Transformer."""
+"""Chapter 2 (depth): automata, the Fibonacci example, the hand-built RNN, the exercise checker and the
+experiment's settings."""
 
-import numpy as np
 import pytest
 import torch
 
 from recur_tutorial import tasks
 from recur_tutorial.errors import ConfigError
-from recur_tutorial.exercises import ch2, ch3
-from recur_tutorial.theory import automata, dfa_rnn, dfa_transformer, fibonacci
+from recur_tutorial.exercises import depth as exercises
+from recur_tutorial.experiments import depth
+from recur_tutorial.theory import automata, dfa_rnn, fibonacci
 
 TASK_DFAS = ["parity_check", "cycle_navigation", "even_pairs", "modular_arithmetic", "modular_counter"]
 
@@ -76,37 +77,23 @@ def test_hand_built_rnn_is_an_elman_step():
     assert rnn.W.shape == (rnn.hidden, rnn.hidden) and rnn.U.shape == (rnn.hidden, 2)
 
 
-@pytest.mark.parametrize("name", ["parity_check", "modular_counter", "cycle_navigation"])
-def test_hand_built_transformer_exact(name):
-    result = dfa_transformer.check_exact(automata.get(name), length=300, batch=4)
-    assert result["trace accuracy"] == 1.0
-    assert result["attends to the previous state token"] == 1.0
-
-
-def test_hand_built_transformer_forward_matches_generation():
-    dfa = automata.get("cycle_navigation")
-    model = dfa_transformer.DFATransformer(dfa)
-    x = torch.randint(0, 3, (3, 25), generator=torch.Generator().manual_seed(0))
-    generated = model.generate(x)
-    logits, attention = model.forward(model.sequence(x, torch.as_tensor(generated.states)))
-    assert (logits[:, 1::2].argmax(-1).numpy() == generated.states).all()
-    assert (attention[:, 1::2].argmax(-1) == torch.arange(0, 50, 2)).all()
-
-
-def test_exercise_checkers_say_right_and_wrong(capsys):
-    right = automata.from_function("div3", "01", [0, 1, 2], 0, lambda q, a: (2 * q + int(a)) % 3,
-                                   lambda q: "1" if q == 0 else "0")
-    wrong = automata.get("parity_check")
-    assert ch2.check_divisible_by_three(right, max_length=6)
-    assert not ch2.check_divisible_by_three(wrong, max_length=6)
-    assert ch3.check_full_state_trace(lambda x: [x[0] + c for c in x], max_length=6)
-    assert not ch3.check_full_state_trace(lambda x: [str(int(c == x[0])) for c in x], max_length=6)
-    assert "wrong" in capsys.readouterr().out
-
-
 def test_hand_built_rnn_one_unit_on_per_step():
     rnn = dfa_rnn.DFARNN(automata.get("modular_counter", modulus=4))
     states, worst, hidden = rnn.run([[0, 0, 1, 0]], keep_hidden=True)
     assert hidden.shape == (1, 4, rnn.hidden) and (hidden.sum(-1) == 1).all()
     assert states.tolist() == [[1, 2, 2, 3]] and worst == 0
     assert rnn.unit_names()[0] == "0·a" and rnn.unit_names()[-1] == "start"
+
+
+def test_exercise_checker_says_right_and_wrong(capsys):
+    right = automata.from_function("div3", "01", [0, 1, 2], 0, lambda q, a: (2 * q + int(a)) % 3,
+                                   lambda q: "1" if q == 0 else "0")
+    wrong = automata.get("parity_check")
+    assert exercises.check_divisible_by_three(right, max_length=6)
+    assert not exercises.check_divisible_by_three(wrong, max_length=6)
+    assert "wrong" in capsys.readouterr().out
+
+
+def test_profiles_list_runs():
+    assert {r.name for r in depth.runs("quick")} == {"Transformer, 1 layer", "Transformer, 2 layers",
+                                                    "Transformer, 4 layers", "LSTM, 1 layer"}

@@ -1,10 +1,9 @@
-"""Diagonal state-space models: a diagonal linear RNN and Mamba (Gu & Dao 2023).
+"""Mamba (Gu & Dao 2023): a selective state-space model.
 
-- Diagonal RNN: h_t = a_t ⊙ h_{t−1} + W_b x_t, a_t = σ(W_a x_t) ∈ (0, 1), or 2σ(W_a x_t) − 1 ∈ (−1, 1)
-  with ``negative_eigenvalues``; output W_o h_t, then the layer's MLP.
-- Mamba block: (x, z) = W_in u; x ← SiLU(causal depthwise conv₄(x)); Δ, B, C from x
-  (Δ = softplus(W_Δ ·)); y = selective_scan(x, Δ, A, B, C, D) ⊙ SiLU(z); out W_out y. Transition
-  exp(Δ_t A) ∈ (0, 1), or 2 exp(Δ_t A) − 1 ∈ (−1, 1) with ``negative_eigenvalues`` (Grazzi et al. 2025).
+Block: (x, z) = W_in u; x ← SiLU(causal depthwise conv₄(x)); Δ, B, C from x (Δ = softplus(W_Δ ·));
+y = selective_scan(x, Δ, A, B, C, D) ⊙ SiLU(z); out W_out y (op :func:`~.ops.selective_scan`). Per
+channel and state entry, h_t = exp(Δ_t A) h_{t−1} + Δ_t B_t x_t: the transition exp(Δ_t A) ∈ (0, 1),
+or 2 exp(Δ_t A) − 1 ∈ (−1, 1) with ``negative_eigenvalues`` (Grazzi et al. 2025).
 """
 
 from __future__ import annotations
@@ -16,24 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import ops
-from .stack import MLP, LayerStack, mode_for
-
-
-class DiagonalMixer(nn.Module):
-    def __init__(self, d_model: int, negative_eigenvalues: bool) -> None:
-        super().__init__()
-        self.negative_eigenvalues = negative_eigenvalues
-        self.gate, self.drive = nn.Linear(d_model, d_model), nn.Linear(d_model, d_model)
-        self.out = nn.Linear(d_model, d_model)
-
-    def transition(self, x):
-        a = torch.sigmoid(self.gate(x))
-        return 2 * a - 1 if self.negative_eigenvalues else a
-
-    def forward(self, x, state):
-        h, state = ops.diagonal_linear_rnn(self.transition(x), self.drive(x), initial_state=state,
-                                           return_state=True, mode=mode_for(x))
-        return self.out(h), state
+from .layer_stack import LayerStack, mode_for
 
 
 class MambaMixer(nn.Module):
@@ -76,15 +58,6 @@ class MambaMixer(nn.Module):
         delta, _, _ = self.selection(self.convolve(self.inner(x).chunk(2, -1)[0], None)[0])
         a = torch.exp(delta[..., None] * -self.log_A.exp())
         return (2 * a - 1 if self.negative_eigenvalues else a).flatten(2)
-
-
-class DiagonalRNN(LayerStack):
-    """A diagonal linear RNN and an MLP read-out per layer (Chapter 4's minimal linear recurrence)."""
-
-    def __init__(self, in_vocab, out_vocab, *, d_model: int = 32, n_layers: int = 1,
-                 negative_eigenvalues: bool = False) -> None:
-        super().__init__(in_vocab, out_vocab, d_model, [
-            sub for _ in range(n_layers) for sub in (DiagonalMixer(d_model, negative_eigenvalues), MLP(d_model))])
 
 
 class Mamba(LayerStack):

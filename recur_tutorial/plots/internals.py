@@ -1,42 +1,16 @@
-"""Figures of Chapters 2 and 3 (depth against length, cost of a chain of thought, attention maps)."""
+"""Pictures of what a model computes inside: attention maps (Chapter 3), the hand-built RNN's hidden
+units (Chapter 2) and transition eigenvalues in the complex plane (Chapter 4).
+
+The eigenvalue figures take the :class:`~recur_tutorial.theory.probe.ProbeResult` objects of the
+probe, whose ``eigenvalues`` hold every eigenvalue of the state Jacobian at the sampled states and
+inputs: a linear recurrence whose eigenvalues all sit on [0, 1] cannot keep parity in finite precision.
+"""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 import seaborn as sns
-
-
-def depth_against_length(table: pd.DataFrame, chance: float, ax=None):
-    """Accuracy at the training length n against n, one line per model (band: the seeds)."""
-    ax = ax or plt.subplots(figsize=(5.5, 3.2))[1]
-    sns.lineplot(data=table, x="length", y="accuracy", hue="model", style="model", markers=True,
-                 errorbar=("pi", 100), ax=ax)
-    ax.axhline(chance, color="0.4", ls="--", lw=1)
-    ax.set_xscale("log", base=2)
-    ax.set_xticks(sorted(table.length.unique()), [str(n) for n in sorted(table.length.unique())])
-    ax.set_ylim(0, 1.03)
-    ax.set_xlabel("sequence length n (trained and tested at n)")
-    ax.set_ylabel("accuracy of the product")
-    ax.legend(title="", fontsize=8)
-    return ax
-
-
-def cost(table: pd.DataFrame):
-    """Three panels against input length: tokens written to answer, sequential steps on the critical
-    path, and wall time per batch."""
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
-    columns = {"tokens written": "tokens written", "sequential steps": "sequential steps",
-               "seconds": "wall time per batch (s)"}
-    for ax, (column, label) in zip(axes, columns.items()):
-        sns.lineplot(data=table, x="length", y=column, hue="model", style="model", markers=True, ax=ax)
-        ax.set_xlabel("input length n")
-        ax.set_ylabel(label)
-        ax.legend(title="", fontsize=8)
-    axes[2].set_yscale("log")
-    fig.tight_layout()
-    return fig
 
 
 def attention_map(tokens: list[str], maps: np.ndarray, layer: int = 0, ax=None, title: str | None = None):
@@ -68,3 +42,38 @@ def rnn_hidden_states(rnn, x: str, ax=None):
     ax.set_xlabel("symbol read, and the state M h_t after it")
     ax.set_ylabel("hidden unit (state·symbol)")
     return ax
+
+
+def eigenvalue_panel(ax, result, title: str | None = None) -> None:
+    """One probed model's transition eigenvalues in the complex plane, with the unit circle and [0, 1]
+    marked (red: negative real part)."""
+    circle = np.exp(1j * np.linspace(0, 2 * np.pi, 200))
+    ax.plot(circle.real, circle.imag, color="0.8", lw=1)
+    ax.axhline(0, color="0.85", lw=0.8)
+    ax.axvline(0, color="0.85", lw=0.8)
+    ax.plot([0, 1], [0, 0], color="tab:green", lw=4, alpha=0.35, solid_capstyle="butt")
+    values = result.eigenvalues
+    if values.size:
+        negative = values.real < -1e-3
+        ax.scatter(values.real[~negative], values.imag[~negative], s=10, alpha=0.5, color="tab:blue")
+        ax.scatter(values.real[negative], values.imag[negative], s=10, alpha=0.6, color="tab:red")
+    else:
+        ax.text(0, 0.3, "no fixed-size state", ha="center", fontsize=8)
+    ax.set_xlim(-1.3, 1.3)
+    ax.set_ylim(-1.3, 1.3)
+    ax.set_aspect("equal")
+    ax.set_xticks([-1, 0, 1])
+    ax.set_yticks([-1, 0, 1])
+    ax.set_title(title or result.model, fontsize=9)
+
+
+def eigenvalue_figure(results, columns: int = 4, size: float = 2.4):
+    """One small complex-plane panel per probed model (red: eigenvalues with negative real part)."""
+    rows = -(-len(results) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(size * columns, size * rows), squeeze=False)
+    for ax, result in zip(axes.flat, results):
+        eigenvalue_panel(ax, result)
+    for ax in list(axes.flat)[len(results):]:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig

@@ -1,18 +1,10 @@
-"""The book's figures, drawn with seaborn in one style."""
+"""Accuracy figures: accuracy against input length, task × model score grids, accuracy against depth."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
-
-PALETTE = "colorblind"
-
-
-def use_book_style() -> None:
-    """Seaborn's whitegrid style at a size that reads well in the book."""
-    sns.set_theme(style="whitegrid", palette=PALETTE, context="notebook", font_scale=0.95)
-    plt.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "axes.titleweight": "bold"})
 
 
 def accuracy_vs_length(table: pd.DataFrame, *, train_max: int = 40, chance: dict | None = None,
@@ -52,4 +44,19 @@ def score_heatmap(scores: pd.DataFrame, *, value: str = "score", index: str = "t
     ax.set_ylabel("")
     if title:
         ax.set_title(title)
+    return ax
+
+
+def depth_against_length(table: pd.DataFrame, chance: float, ax=None):
+    """Accuracy at the training length n against n, one line per model (band: the seeds)."""
+    ax = ax or plt.subplots(figsize=(5.5, 3.2))[1]
+    sns.lineplot(data=table, x="length", y="accuracy", hue="model", style="model", markers=True,
+                 errorbar=("pi", 100), ax=ax)
+    ax.axhline(chance, color="0.4", ls="--", lw=1)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(sorted(table.length.unique()), [str(n) for n in sorted(table.length.unique())])
+    ax.set_ylim(0, 1.03)
+    ax.set_xlabel("sequence length n (trained and tested at n)")
+    ax.set_ylabel("accuracy of the product")
+    ax.legend(title="", fontsize=8)
     return ax

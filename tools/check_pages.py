@@ -1,0 +1,263 @@
+"""Open every page of the built book in headless Chromium, offline, and report what a reader would see.
+
+    python tools/check_pages.py [_build/html] [--screenshots _build/screenshots]
+
+Each page is loaded from ``file://`` in a browser started inside a new network namespace
+(``unshare -n``, so no request can leave the machine), and is checked for what an offline reader
+would notice: raw TeX delimiters left in the visible text (MathJax did not typeset), an image that did
+not load, a console error, an uncaught exception or a failed load, a request for anything not on
+disk, and a widget area with nothing drawn in it. A screenshot of each page is saved. The browser is
+driven through the DevTools protocol over a pipe (``--remote-debugging-pipe``: file descriptors 3
+and 4, messages separated by NUL bytes), so no driver package is needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-default-apps", "--hide-scrollbars", "--window-size=1280,900",
+    "--allow-file-access-from-files", "--remote-debugging-pipe",
+]
+LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
+MAX_SCREENSHOT_HEIGHT = 16000
+
+# Runs in the page: the visible text outside code and typeset math, the images, the widget areas.
+INSPECT = r"""
+(() => {
+  const skip = "pre, code, script, style, textarea, mjx-container, .MathJax, .highlight, .output";
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const raw = [];
+  const pattern = /\\\(|\\\)|\\\[|\\\]|\$\$|\\begin\{|\\(frac|mathrm|sum|le|ge|in|to|tanh|Sigma)\b/;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!parent || parent.closest(skip)) continue;
+    const style = getComputedStyle(parent);
+    if (style.display === "none" || style.visibility === "hidden") continue;
+    const match = node.textContent.match(pattern);
+    if (match) {
+      const at = Math.max(0, match.index - 40);
+      raw.push(node.textContent.slice(at, match.index + 40).replace(/\s+/g, " "));
+    }
+  }
+  const images = Array.from(document.images).map(img => ({
+    src: img.getAttribute("src"), loaded: img.complete && img.naturalWidth > 0}));
+  const widgets = Array.from(document.querySelectorAll(
+      'script[type="application/vnd.jupyter.widget-view+json"]')).map(script => {
+    const area = script.parentElement;
+    const drawn = Array.from(area.children).filter(el => el !== script && el.getBoundingClientRect().height > 20);
+    return {drawn: drawn.length > 0};
+  });
+  const math = document.querySelectorAll("mjx-container").length;
+  return JSON.stringify({raw, images, widgets, math, height: document.documentElement.scrollHeight});
+})()
+"""
+
+WAIT_FOR_MATH = """
+(async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+  await new Promise(resolve => setTimeout(resolve, 300));
+  return true;
+})()
+"""
+
+
+class Chromium:
+    """A headless Chromium driven over the DevTools pipe; events are kept per session."""
+
+    def __init__(self, executable: str, offline: bool = True):
+        self.profile = tempfile.mkdtemp(prefix="chromium-profile-")
+        to_browser_r, self._to_browser = os.pipe()
+        self._from_browser, from_browser_w = os.pipe()
+        command = ["bash", "-c", f'exec "$0" "$@" 3<&{to_browser_r} 4>&{from_browser_w}', executable,
+                   *CHROMIUM_FLAGS, f"--user-data-dir={self.profile}", "about:blank"]
+        if offline:
+            command = ["unshare", "-n", *command]
+        self.process = subprocess.Popen(command, pass_fds=(to_browser_r, from_browser_w),
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self._next_id = 0
+        self._replies: dict[int, dict] = {}
+        self.events: list[dict] = []
+        self._lock = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        buffer = b""
+        while True:
+            chunk = os.read(self._from_browser, 1 << 16)
+            if not chunk:
+                with self._lock:
+                    self._lock.notify_all()
+                return
+            buffer += chunk
+            *messages, buffer = buffer.split(b"\0")
+            with self._lock:
+                for message in messages:
+                    data = json.loads(message)
+                    if "id" in data:
+                        self._replies[data["id"]] = data
+                    else:
+                        self.events.append(data)
+                self._lock.notify_all()
+
+    def send(self, method: str, params: dict | None = None, session: str | None = None, timeout: float = 60):
+        with self._lock:
+            self._next_id += 1
+            ident = self._next_id
+        message = {"id": ident, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while ident not in self._replies:
+                left = deadline - time.monotonic()
+                if left <= 0 or self.process.poll() is not None:
+                    raise RuntimeError(f"Chromium did not answer {method} within {timeout} s")
+                self._lock.wait(left)
+            reply = self._replies.pop(ident)
+        if "error" in reply:
+            raise RuntimeError(f"{method}: {reply['error']}")
+        return reply["result"]
+
+    def wait_for(self, method: str, session: str, timeout: float = 60) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while not any(e.get("method") == method and e.get("sessionId") == session for e in self.events):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._lock.wait(left)
+        return True
+
+    def close(self) -> None:
+        try:
+            self.send("Browser.close", timeout=10)
+        except RuntimeError:
+            pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        os.close(self._to_browser)
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+@dataclass
+class PageReport:
+    page: str
+    screenshot: str
+    problems: list[str] = field(default_factory=list)
+    formulas: int = 0
+    images: int = 0
+
+
+def _problems_from_events(events: list[dict]) -> list[str]:
+    problems = []
+    for event in events:
+        method, params = event.get("method"), event.get("params", {})
+        if method == "Runtime.exceptionThrown":
+            details = params["exceptionDetails"]
+            text = details.get("exception", {}).get("description") or details.get("text")
+            problems.append(f"uncaught exception: {text}")
+        elif method == "Runtime.consoleAPICalled" and params["type"] in ("error", "assert"):
+            args = " ".join(str(a.get("value", a.get("description", ""))) for a in params["args"])
+            problems.append(f"console {params['type']}: {args}")
+        elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
+            entry = params["entry"]
+            problems.append(f"console error: {entry['text']} {entry.get('url', '')}".strip())
+        elif method == "Network.requestWillBeSent" and not params["request"]["url"].startswith(LOCAL_SCHEMES):
+            problems.append(f"requests the network: {params['request']['url']}")
+    return problems
+
+
+def check_page(browser: Chromium, html: Path, screenshot: Path) -> PageReport:
+    report = PageReport(page=str(html), screenshot=str(screenshot))
+    target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+    session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+    for domain in ("Runtime", "Log", "Page", "Network"):
+        browser.send(f"{domain}.enable", session=session)
+    first_event = len(browser.events)
+    browser.send("Page.navigate", {"url": html.resolve().as_uri()}, session=session)
+    if not browser.wait_for("Page.loadEventFired", session):
+        report.problems.append("the page did not finish loading within 60 s")
+    browser.send("Runtime.evaluate", {"expression": WAIT_FOR_MATH, "awaitPromise": True}, session=session)
+    inspected = browser.send("Runtime.evaluate", {"expression": INSPECT, "returnByValue": True}, session=session)
+    if "exceptionDetails" in inspected:
+        raise RuntimeError(f"{html}: the page inspection failed: {inspected['exceptionDetails']}")
+    seen = json.loads(inspected["result"]["value"])
+    report.formulas = seen["math"]
+    report.images = len(seen["images"])
+    report.problems += [f"raw TeX visible: ...{text}..." for text in seen["raw"]]
+    report.problems += [f"image not loaded: {img['src']}" for img in seen["images"] if not img["loaded"]]
+    report.problems += ["a widget area with nothing drawn in it" for w in seen["widgets"] if not w["drawn"]]
+    height = min(int(seen["height"]), MAX_SCREENSHOT_HEIGHT)
+    browser.send("Emulation.setDeviceMetricsOverride",
+                 {"width": 1280, "height": height, "deviceScaleFactor": 1, "mobile": False}, session=session)
+    shot = browser.send("Page.captureScreenshot", {"format": "png"}, session=session)
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    screenshot.write_bytes(base64.b64decode(shot["data"]))
+    events = [e for e in browser.events[first_event:] if e.get("sessionId") == session]
+    report.problems += _problems_from_events(events)
+    browser.send("Target.closeTarget", {"targetId": target})
+    return report
+
+
+def book_pages(html_root: Path) -> list[Path]:
+    """Every HTML page of the book (the theme's and Sphinx's own assets excluded)."""
+    return sorted(p for p in html_root.rglob("*.html")
+                  if not any(part.startswith("_") for part in p.relative_to(html_root).parts[:-1]))
+
+
+def chromium_executable() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise FileNotFoundError("no Chromium found: install it (Debian: apt-get install -y chromium)")
+
+
+def check_book(html_root: Path, screenshots: Path, offline: bool = True) -> list[PageReport]:
+    browser = Chromium(chromium_executable(), offline=offline)
+    try:
+        reports = []
+        for page in book_pages(html_root):
+            name = str(page.relative_to(html_root).with_suffix(".png")).replace(os.sep, "__")
+            reports.append(check_page(browser, page, screenshots / name))
+        return reports
+    finally:
+        browser.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("html", nargs="?", default="_build/html", type=Path)
+    parser.add_argument("--screenshots", default="_build/screenshots", type=Path)
+    args = parser.parse_args(argv)
+    reports = check_book(args.html, args.screenshots)
+    for report in reports:
+        verdict = "ok" if not report.problems else f"{len(report.problems)} problem(s)"
+        print(f"{report.page}: {verdict} ({report.formulas} formulas, {report.images} images) -> {report.screenshot}")
+        for problem in report.problems[:20]:
+            print(f"    {problem}")
+    return 0 if all(not r.problems for r in reports) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
