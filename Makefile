@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PROFILE ?= quick
 BUILD_FLAGS := -W -n --keep-going
 
-.PHONY: setup browser chapters html book test test-fast bench clean
+.PHONY: setup browser lint chapters html book test test-fast bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,6 @@ chapters: setup            ## execute every chapter with papermill (PROFILE=quic
 html: setup                ## build the HTML book strictly from the executed chapters
 	$(PY) tools/stage_book.py
 	$(VENV)/bin/jupyter-book build _build/source --path-output . $(BUILD_FLAGS)
-	mkdir -p _build/html/results && cp _build/results/*.json _build/html/results/
 
 book: chapters html
 	@echo "The book is built: open _build/html/index.html"
@@ -32,10 +31,13 @@ browser:                   ## headless Chromium (offline page test) and npm (Mat
 	command -v chromium >/dev/null && command -v npm >/dev/null || \
 	  (apt-get update && apt-get install -y chromium npm)
 
-test: setup browser        ## every test: units, properties, chapters executed, strict build, pages offline
+lint: setup                ## ruff (pinned in requirements.txt, configured in pyproject.toml)
+	$(VENV)/bin/ruff check .
+
+test: setup browser lint   ## every test: units, properties, chapters executed, strict build, pages offline
 	$(PY) -m pytest -q -ra
 
-test-fast: setup           ## the unit and property tests only
+test-fast: setup lint      ## lint, then the unit and property tests only
 	$(PY) -m pytest -q -m "not slow"
 
 bench: setup

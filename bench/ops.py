@@ -50,7 +50,7 @@ def main() -> None:
     torch.set_num_threads(options.threads)
     device = get_device()
     print(f"device: {device}, {torch.get_num_threads()} threads; median ms of forward + backward")
-    print(f"| op | T | recurrent ms | chunked ms | speed-up |\n|---|---|---|---|---|")
+    print("| op | T | recurrent ms | chunked ms | speed-up |\n|---|---|---|---|---|")
     for name in options.ops:
         for length in options.lengths:
             spent = seconds(name, length, options.repeats, device, options.chunk_size)

@@ -86,7 +86,8 @@ class Measured:
         """``column`` at one tested length, combined over seeds."""
         rows = self.rows(model, task)
         rows = rows[rows.length == length]
-        check(len(rows) > 0, f"{model!r} was not measured at length {length}; measured: {sorted(self.table.length.unique())}")
+        check(len(rows) > 0,
+              f"{model!r} was not measured at length {length}; measured: {sorted(self.table.length.unique())}")
         return self.combine(rows.groupby("seed")[column].mean(), how)
 
     def seeds(self, model: str, task: str | None = None) -> int:

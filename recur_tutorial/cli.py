@@ -1,7 +1,9 @@
 """Command line: ``python -m recur_tutorial train --task parity_check --model lstm``, and ``sweep``
 (a chapter's grid, :mod:`recur_tutorial.experiments.sweep`).
 
-Bad names or impossible settings exit with status 2 and a message listing what is allowed.
+Bad names or impossible settings exit with status 2 and a message that says what is allowed; a run
+whose loss diverges (NaN or infinite) exits with status 1 and names the step, the loss and the
+learning rate.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import argparse
 import sys
 
 from . import models, tasks
-from .errors import ConfigError
+from .errors import ConfigError, TrainingDiverged
 from .evaluation import evaluate
 from .experiments import sweep
 from .runtime import describe_device, get_device
@@ -19,15 +21,37 @@ from .training import Curriculum, train
 
 def length_range(text: str) -> range:
     """``41:200`` → range(41, 201); ``100`` → range(100, 101); ``41:200:10`` with a step."""
+    form = "lengths look like 100, 41:200 or 41:200:10 (first:last[:step], integers)"
     try:
         parts = [int(p) for p in text.split(":")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"lengths look like 41:200 or 41:200:10, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"{form}, got {text!r}") from None
     if len(parts) == 1:
         parts = parts * 2
-    if len(parts) not in (2, 3) or parts[0] < 1 or parts[1] < parts[0]:
+    if len(parts) not in (2, 3):
+        raise argparse.ArgumentTypeError(f"{form}, got {text!r}")
+    if parts[0] < 1 or parts[1] < parts[0]:
         raise argparse.ArgumentTypeError(f"lengths need 1 <= first <= last, got {text!r}")
+    if len(parts) == 3 and parts[2] < 1:
+        raise argparse.ArgumentTypeError(f"the step between lengths must be a positive integer, got {text!r}")
     return range(parts[0], parts[1] + 1, parts[2] if len(parts) == 3 else 1)
+
+
+def option(text: str) -> tuple[str, object]:
+    """``KEY=VALUE`` → (key, value), the value read as an integer, a float, true/false, none, or else a
+    string: ``modulus=5``, ``group=S3``, ``trace=full``, ``negative_eigenvalues=true``."""
+    key, equals, value = text.partition("=")
+    if not equals or not key.isidentifier():
+        raise argparse.ArgumentTypeError(f"options look like KEY=VALUE (modulus=5, group=S3), got {text!r}")
+    words = {"true": True, "false": False, "none": None}
+    if value.lower() in words:
+        return key, words[value.lower()]
+    for kind in (int, float):
+        try:
+            return key, kind(value)
+        except ValueError:
+            pass
+    return key, value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -45,7 +69,10 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--train-lengths", type=length_range, default=range(1, 41), metavar="MIN:MAX")
     run.add_argument("--test-lengths", type=length_range, default=range(1, 201, 1), metavar="MIN:MAX[:STEP]")
     run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    run.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: cuda when available)")
+    for what, example in (("task", "modulus=5, group=S3"), ("layout", "trace=full"), ("model", "hidden=32")):
+        run.add_argument(f"--{what}-option", type=option, action="append", default=[], metavar="KEY=VALUE",
+                         help=f"an option of the {what} ({example}); repeat for more")
     return top
 
 
@@ -63,20 +90,28 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
     try:
-        if args.device not in (None, "cpu", "cuda"):
-            raise ConfigError(f"unknown device {args.device!r}; allowed: 'cpu', 'cuda'")
-        if args.device == "cuda" and not get_device().type == "cuda":
-            raise ConfigError("device 'cuda' asked for, but no CUDA GPU is available")
-        layout = tasks.get_layout(args.layout, tasks.get(args.task))
-        model = models.build(args.model, layout, seed=args.seed)
-        train_lengths = args.train_lengths
+        device = get_device(args.device)
+        train_max = args.train_lengths.stop - 1
+        if args.train_lengths.step != 1:
+            raise ConfigError(f"training lengths are every length min..max, so they take no step; "
+                              f"got {args.train_lengths.start}:{train_max}:{args.train_lengths.step}")
+        if max(args.test_lengths) <= train_max:
+            raise ConfigError(f"every test length ({args.test_lengths.start}..{max(args.test_lengths)}) lies within "
+                              f"the training lengths (..{train_max}), so nothing would be scored beyond training; "
+                              f"give test lengths above {train_max}, e.g. --test-lengths {train_max + 1}:200")
+        task = tasks.get(args.task, **dict(args.task_option))
+        layout = tasks.get_layout(args.layout, task, **dict(args.layout_option))
+        model = models.build(args.model, layout, seed=args.seed, **dict(args.model_option))
         print(describe_device(), file=sys.stderr)
         train(model, layout, steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-              curriculum=Curriculum(train_lengths.start, train_lengths.stop - 1), device=args.device)
-        result = evaluate(model, layout, args.test_lengths, train_max=train_lengths.stop - 1, device=args.device)
+              curriculum=Curriculum(args.train_lengths.start, train_max), device=device)
+        result = evaluate(model, layout, args.test_lengths, train_max=train_max, device=device)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except TrainingDiverged as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     print(result.table.to_string(index=False, float_format="%.3f"))
     print(f"in distribution: {result.in_distribution:.3f}   score beyond training: {result.score:.3f}")
     return 0

@@ -9,6 +9,7 @@ the answer is scored. The *score* is the mean of that accuracy over the lengths 
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -17,9 +18,9 @@ import time
 import pandas as pd
 import torch
 
-from .errors import check
+from .errors import ConfigError, check, check_integer
 from .models import SequenceModel
-from .runtime import get_device
+from .runtime import check_fits, get_device
 from .tasks import Batch, CausalLM, Layout, greedy_answer_accuracy
 from .tasks.generation import greedy_generate
 from .tasks.layouts import Tagging
@@ -36,7 +37,8 @@ class Evaluation:
 
     @property
     def score(self) -> float:
-        """Mean accuracy over lengths beyond training (Delétang et al.'s score)."""
+        """Mean accuracy over lengths beyond training (Delétang et al.'s score); NaN when no tested length
+        lies beyond training (the command line refuses such test lengths)."""
         beyond = self.table[self.table.length > self.train_max]
         return float(beyond.accuracy.mean()) if len(beyond) else float("nan")
 
@@ -81,9 +83,18 @@ def evaluate(
     device: torch.device | str | None = None,
 ) -> Evaluation:
     """Accuracy of ``model`` at each length in ``lengths`` on fresh data drawn with ``seed``."""
-    lengths = sorted(set(int(n) for n in lengths))
+    try:
+        lengths = sorted(set(operator.index(n) for n in lengths))
+    except TypeError:
+        raise ConfigError(f"test lengths must be positive integers, got {list(lengths)[:5]}") from None
     check(len(lengths) > 0 and lengths[0] >= 1, f"test lengths must be positive integers, got {lengths[:5]}")
-    device = get_device() if device is None else torch.device(device)
+    check_integer("train_max", train_max, minimum=0)
+    check_integer("batch_size", batch_size)
+    check_integer("seed", seed, minimum=0)
+    device = get_device(device)
+    longest = layout.batch(1, lengths[-1], torch.Generator().manual_seed(0)).tokens.shape[1]
+    check_fits(batch_size * longest * 16, f"a test batch of {batch_size} sequences at length {lengths[-1]} "
+               "(its tokens and targets alone)", torch.device("cpu"), "lower batch_size or the test lengths")
     model.to(device).eval()
     generator = torch.Generator().manual_seed(seed)
     if isinstance(layout, Tagging) and model.causal:

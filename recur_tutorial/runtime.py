@@ -1,4 +1,5 @@
-"""Where code runs (device), on how many threads, and progress bars that the book build can hide."""
+"""Where code runs (device), how much memory it has, on how many threads, and progress bars that the
+book build can hide."""
 
 from __future__ import annotations
 
@@ -7,12 +8,62 @@ import os
 
 import torch
 
+from .errors import ConfigError
 
-def get_device(prefer: str | None = None) -> torch.device:
-    """CUDA when it is available (or asked for), else the CPU."""
-    if prefer is not None:
-        return torch.device(prefer)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+SUPPORTED_DEVICES = ("cpu", "cuda", "cuda:N")
+"""The devices this package runs on (``cuda:N``: the N-th GPU)."""
+
+
+def available_devices() -> list[str]:
+    """The devices of :data:`SUPPORTED_DEVICES` present on this machine."""
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    return ["cpu"] + (["cuda"] + [f"cuda:{i}" for i in range(gpus)] if gpus else [])
+
+
+def get_device(prefer: str | torch.device | None = None) -> torch.device:
+    """``prefer`` as a torch device, checked against the supported and available devices; None: CUDA
+    when it is available, else the CPU."""
+    if prefer is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    wrong = (f"this package runs on {', '.join(repr(d) for d in SUPPORTED_DEVICES)}; "
+             f"available here: {', '.join(repr(d) for d in available_devices())}")
+    try:
+        device = torch.device(prefer)
+    except (RuntimeError, TypeError, ValueError):
+        raise ConfigError(f"unknown device {prefer!r}; {wrong}") from None
+    if device.type not in ("cpu", "cuda"):
+        raise ConfigError(f"device {prefer!r} is not supported; {wrong}")
+    if device.type == "cuda" and str(device) not in available_devices():
+        raise ConfigError(f"device {prefer!r} is not available; {wrong}")
+    return device
+
+
+def available_memory(device: torch.device) -> int | None:
+    """Bytes that can still be allocated on ``device`` (Linux's MemAvailable for the CPU; None where
+    the system does not say)."""
+    if device.type == "cuda":
+        return torch.cuda.mem_get_info(device)[0]
+    try:
+        with open("/proc/meminfo") as info:
+            fields = dict(line.split(":", 1) for line in info)
+        return int(fields["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+CHECK_ABOVE = 2**28
+"""Allocations estimated below this many bytes are not checked against the free memory."""
+
+
+def check_fits(nbytes: float, what: str, device: torch.device, fix: str) -> None:
+    """Raise a :class:`ConfigError` before allocating when ``what`` needs at least ``nbytes`` and
+    ``device`` has less free memory; ``fix`` says what to lower."""
+    if nbytes <= CHECK_ABOVE:
+        return
+    free = available_memory(device)
+    if free is not None and nbytes > free:
+        raise ConfigError(f"{what} needs at least {nbytes / 2**30:,.1f} GiB, and {device} has "
+                          f"{free / 2**30:,.1f} GiB free; {fix}")
 
 
 def describe_device() -> str:

@@ -14,9 +14,9 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from .errors import check, check_choice
+from .errors import TrainingDiverged, check, check_choice, check_integer, check_number
 from .models import SequenceModel
-from .runtime import get_device, progress_bar
+from .runtime import check_fits, get_device, progress_bar
 from .tasks import IGNORE, Batch, Layout
 
 CURRICULA = ("uniform", "increasing")
@@ -35,6 +35,8 @@ class Curriculum:
 
     def __post_init__(self) -> None:
         check_choice("curriculum", self.kind, CURRICULA)
+        check_integer("min_length", self.min_length)
+        check_integer("max_length", self.max_length)
         check(
             1 <= self.min_length <= self.max_length,
             f"training lengths need 1 <= min_length <= max_length, got {self.min_length}..{self.max_length}",
@@ -65,6 +67,18 @@ def learning_rate(step: int, total: int, base: float, warmup: int, schedule: str
     return base
 
 
+def check_finite(losses: torch.Tensor, first: int, total: int, lr: float, warmup: int, schedule: str) -> None:
+    """Raise :class:`TrainingDiverged` at the first NaN or infinite loss in ``losses`` (those of steps
+    ``first``, ``first + 1``, …), naming the step, the loss and the learning rate of that step."""
+    finite = torch.isfinite(losses)
+    if bool(finite.all()):
+        return
+    at = int((~finite).nonzero()[0])
+    step, rate = first + at, learning_rate(first + at, total, lr, warmup, schedule)
+    raise TrainingDiverged(f"training diverged at step {step + 1} of {total}: the loss is {float(losses[at])} "
+                           f"at learning rate {rate:.3g}; try a lower lr (given: {lr:g}), a warm-up or clip > 0")
+
+
 def train(
     model: SequenceModel,
     layout: Layout,
@@ -86,17 +100,32 @@ def train(
 
     The data come from a generator seeded with ``seed``; with the model built under the same seed
     (``models.build(..., seed=seed)``) the run is repeatable on the same machine.
+
+    Settings are checked before anything is allocated (a batch that cannot fit in the device's free
+    memory is refused); a loss that becomes NaN or infinite stops training with
+    :class:`~recur_tutorial.errors.TrainingDiverged`, found at the next logged step.
     """
-    check(isinstance(steps, int) and steps >= 1, f"steps must be a positive integer, got {steps!r}")
-    check(isinstance(batch_size, int) and batch_size >= 1, f"batch_size must be a positive integer, got {batch_size!r}")
-    check(lr > 0, f"lr must be positive, got {lr}")
+    check_integer("steps", steps)
+    check_integer("batch_size", batch_size)
+    check_number("lr", lr, positive=True)
+    check_number("weight_decay", weight_decay)
+    check_integer("warmup", warmup, minimum=0)
+    check_number("clip", clip)
+    check_integer("seed", seed, minimum=0)
+    check_integer("log_every", log_every)
     check_choice("learning-rate schedule", schedule, SCHEDULES)
     curriculum = curriculum or Curriculum()
-    device = get_device() if device is None else torch.device(device)
+    check(isinstance(curriculum, Curriculum), f"curriculum must be a Curriculum, got {curriculum!r}")
+    device = get_device(device)
+    longest = layout.batch(1, curriculum.max_length, torch.Generator().manual_seed(0)).tokens.shape[1]
+    per_sequence = longest * (16 + 8 * layout.out_vocab)  # tokens and targets (int64), logits and their gradient
+    check_fits(batch_size * per_sequence, f"a training batch of {batch_size} sequences at length "
+               f"{curriculum.max_length} (its tokens, targets, logits and their gradient alone)", device,
+               "lower batch_size or the training lengths")
     model.to(device).train()
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    rows, started = [], time.perf_counter()
+    rows, started, unchecked = [], time.perf_counter(), []
     bar = progress_bar(range(steps), desc=layout.task.name, show=progress, leave=False)
     for step in bar:
         for group in optimizer.param_groups:
@@ -109,7 +138,10 @@ def train(
         if clip:
             torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
         optimizer.step()
+        unchecked.append(loss.detach())
         if step % log_every == 0 or step == steps - 1:
+            check_finite(torch.stack(unchecked), step + 1 - len(unchecked), steps, lr, warmup, schedule)
+            unchecked.clear()
             rows.append((step, length, loss.item(), accuracy.item(), time.perf_counter() - started))
             bar.set_postfix(loss=f"{rows[-1][2]:.3f}", acc=f"{rows[-1][3]:.2f}")
     model.eval()

@@ -94,6 +94,28 @@ def test_built_chapter_pages_show_figures_and_hide_the_injected_cell(built_book,
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_pages_open_with_a_card_that_links_notebooks_and_results(built_book, chapter):
+    page = (built_book / f"{chapter}.html").read_text()
+    name = Path(chapter).name
+    assert page.index("Chapter card") < page.index("<h2")
+    assert "What you will learn" in page and "What you need first" in page
+    assert "the quick profile took" in page, "the card shows no measured time"
+    for target in (f"notebooks/student/{name}.ipynb", f"notebooks/instructor/{name}.ipynb",
+                   f"results/chapter{int(name[:2])}.json"):
+        assert f'href="../{target}"' in page and (built_book / target).exists()
+    assert f"blob/gh-pages/notebooks/student/{name}.ipynb" in page
+
+
+@pytest.mark.slow
+def test_the_landing_page_lists_every_chapter_s_results(built_book):
+    page = (built_book / "book/intro.html").read_text()
+    assert "2409.09239" in page
+    for chapter in CHAPTERS:
+        assert f'href="../results/chapter{int(Path(chapter).name[:2])}.json"' in page
+
+
+@pytest.mark.slow
 def test_front_matter_and_bibliography_are_built(built_book):
     for page in ("book/intro.html", "book/running.html", "book/teaching.html", "book/bibliography.html"):
         assert (built_book / page).exists()

@@ -225,7 +225,8 @@ def test_command_line_trains_and_prints_the_table(capsys):
     [
         (["train", "--task", "parity", "--model", "lstm"], "unknown task 'parity'"),
         (["train", "--task", "parity_check", "--model", "mlp"], "unknown model 'mlp'"),
-        (["train", "--task", "parity_check", "--model", "lstm", "--steps", "0"], "steps must be a positive"),
+        (["train", "--task", "parity_check", "--model", "lstm", "--steps", "0"],
+         "steps must be an integer >= 1, got 0"),
         (["train", "--task", "parity_check", "--model", "lstm", "--device", "tpu"], "unknown device"),
     ],
 )

@@ -34,9 +34,11 @@ def gradients(model, logits):
 
 # memory smaller than the sequence (the stack's bottom falls off, the tape wraps) and larger
 @pytest.mark.parametrize("memory_size", [5, 64])
-@pytest.mark.parametrize("name, layout", [("stack_rnn", REVERSE), ("tape_rnn", DUPLICATE)], ids=["stack", "tape"])
-def test_fast_forward_equals_the_step_equations(name, layout, memory_size):
-    model = build(name, layout, memory_size=memory_size)
+@pytest.mark.parametrize("name, layout, config", [("stack_rnn", REVERSE, {}), ("tape_rnn", DUPLICATE, {}),
+                                                  ("tape_rnn", DUPLICATE, {"write_layers": ()})],
+                         ids=["stack", "tape", "tape-linear-write"])
+def test_fast_forward_equals_the_step_equations(name, layout, config, memory_size):
+    model = build(name, layout, memory_size=memory_size, **config)
     with torch.no_grad():  # larger weights than at initialisation, so that every action matters
         model.actions.weight.mul_(20)
     batch = layout.batch(4, 7, torch.Generator().manual_seed(1))
@@ -62,7 +64,8 @@ def test_shift_mix_gradient_is_the_taped_one(reach):
     n_actions, size = (3, 6) if reach == 0 else (5, 6)
     actions = torch.rand(2, n_actions, dtype=torch.double, generator=generator, requires_grad=True)
     offsets = (0, 2, 1) if reach == 0 else (reach, reach + 1, reach - 1, 2 * reach, 0)
-    assert torch.autograd.gradcheck(lambda m, v, a: ShiftMix.apply(m, v, a, offsets, size, reach), (memory, value, actions))
+    assert torch.autograd.gradcheck(lambda m, v, a: ShiftMix.apply(m, v, a, offsets, size, reach),
+                                    (memory, value, actions))
 
 
 def one_hot_actions(model, action, write):
@@ -118,3 +121,15 @@ def test_computation_tokens_sit_between_input_and_blanks_unscored():
     assert DUPLICATE.in_vocab == len(DUPLICATE.task.input_alphabet) + 2
     with pytest.raises(ConfigError, match="computation_steps"):
         tasks.get_layout("read_then_write", tasks.get("duplicate_string"), computation_steps=-1)
+
+
+def test_tape_is_shorter_while_training_when_asked():
+    model = build("tape_rnn", DUPLICATE, memory_size=12, training_memory_size=7)
+    tokens = DUPLICATE.batch(2, 4, torch.Generator().manual_seed(0)).tokens
+    for mode, cells in ((True, 7), (False, 12)):
+        model.train(mode)
+        assert model.initial_state(2)[1].shape[1] == cells
+        assert torch.allclose(model(tokens), stepped(model, tokens), atol=1e-12)
+    model.train()
+    trained_tape = model(tokens)
+    assert not torch.allclose(trained_tape, model.eval()(tokens))  # the tape's size matters once it wraps

@@ -1,10 +1,11 @@
-"""Chapter 5 (recurrent Transformers revisited): the comparison table, throughput, exercise checkers."""
+"""Chapter 5 (recurrent Transformers revisited): the comparison table, the training cost, exercise checkers."""
 
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from recur_tutorial.errors import ConfigError
 from recur_tutorial.exercises import revisit as exercises
 from recur_tutorial.experiments import revisit
 
@@ -12,28 +13,51 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_comparison_table_covers_the_issue():
-    table = revisit.comparison_table()
-    for name in ("Universal Transformer", "Recurrent Transformer (seed paper)", "Recurrent Memory Transformer",
-                 "Block-Recurrent Transformer", "Linear Transformer", "RetNet", "RWKV-4 / RWKV-6", "RWKV-7",
-                 "Mamba", "Mamba-2", "DeltaNet", "Gated DeltaNet", "xLSTM: mLSTM", "xLSTM: sLSTM"):
+    table = revisit.comparison_table({"LSTM": "1.00 (3 of 3 seeds solve)"})
+    for name in ("Universal Transformer", "Looped Transformer", "Transformer-XL", "Recurrent Transformer (seed paper)",
+                 "Feedback Transformer", "Recurrent Memory Transformer", "Block-Recurrent Transformer",
+                 "Linear Transformer", "RetNet", "RWKV-4 / RWKV-6", "RWKV-7", "Mamba", "Mamba-2", "DeltaNet",
+                 "Gated DeltaNet", "xLSTM: mLSTM", "xLSTM: sLSTM", "Transformer + full-state chain of thought"):
         assert name in table.index
     bib = (ROOT / "book" / "references.bib").read_text()
     assert all(f"{{{key}," in bib for keys in table.source for key in keys.split(","))
-    parallel_and_complete = table[(table["parallel training"] == "yes") & (table["recurrence-complete"] == "yes")]
-    assert parallel_and_complete.empty
+    assert table.loc["LSTM", "measured here (parity, beyond 40)"] == "LSTM: 1.00 (3 of 3 seeds solve)"
+    assert table.loc["Mamba", "measured here (parity, beyond 40)"] == "—"
+    # a design that computes its own state is parallel in training or recurrence-complete, never both;
+    # the chain of thought is both because its training data supply the state (the trace)
+    both = table[table["parallel training"].str.startswith("yes") & table["recurrence-complete"].str.startswith("yes")]
+    assert list(both.index) == ["Transformer + full-state chain of thought"]
 
 
-def test_throughput_and_solved_counts():
-    speed = revisit.throughput("lstm", {"hidden": 8}, batch_size=4, length=8, repeats=1)
-    assert speed > 0
+def test_training_cost_and_sequential_depth_and_solved_counts():
+    specs = {label: revisit.COST_MODELS[label] for label in ("LSTM", "DeltaNet [-1, 1], chunked",
+                                                             "DeltaNet [-1, 1], one token at a time")}
+    cost = revisit.training_cost((8, 32), tokens_per_batch=64, repeats=1, specs=specs)
+    assert list(cost.columns) == ["model", "form", "length", "seconds per token", "sequential depth per token"]
+    assert (cost["seconds per token"] > 0).all() and len(cost) == 6
+    assert revisit.sequential_depth_per_token("recurrent", 4096) == 1
+    assert revisit.sequential_depth_per_token("parallel", 4096, layers=2) == 2 / 4096
+    assert revisit.sequential_depth_per_token("chunked", 100, chunk=32) == 4 / 100
+    toy = pd.DataFrame({"model": "m", "length": [64, 4096], "seconds per token": [1.0, 64.0]})
+    assert revisit.growth_exponent(toy, "m", 64, 4096) == pytest.approx(1.0)
+    with pytest.raises(ConfigError, match="tokens_per_batch"):
+        revisit.training_cost((128,), tokens_per_batch=64, specs=specs)
     summary = pd.DataFrame({"task": ["a", "b", "a"], "model": ["m", "m", "n"], "best": [0.95, 0.5, 0.91]})
     assert revisit.solved_counts(summary).to_dict() == {"m": 1, "n": 1}
 
 
 def test_exercise_checkers_accept_the_solutions_and_reject_wrong_answers():
-    exercises.check_critical_path(exercises.reference_critical_path)
-    with pytest.raises(AssertionError):
-        exercises.check_critical_path(lambda kind, n, layers, d: layers)
-    exercises.check_classification({"LSTM": ("time", True), "Universal Transformer": ("depth", False)})
-    with pytest.raises(AssertionError):
-        exercises.check_classification({"Mamba": ("time", True)})
+    assert exercises.check_critical_path(exercises.reference_critical_path)
+    assert not exercises.check_critical_path(lambda kind, n, layers, d: layers)
+    five = {"LSTM": ("time", True), "Mamba": ("time", False), "Universal Transformer": ("depth", False),
+            "Recurrent Transformer (seed paper)": ("time", True), "DeltaNet": ("time", False)}
+    assert exercises.check_classification(five)
+    too_few = exercises.check_classification({"LSTM": ("time", True), "Universal Transformer": ("depth", False)})
+    assert not too_few and "at least 5 designs" in too_few.message
+    assert not exercises.check_classification({**five, "Mamba": ("time", True)})
+    assert not exercises.check_classification({**five, "Transformer": ("nowhere", False)})
+
+
+def test_every_design_of_the_table_has_a_reference_classification():
+    assert set(exercises.AXES) == {design.name for design in revisit.COMPARISON}
+    assert set(exercises.reference_classification().values()) >= {("time", True), ("depth", False), ("none", False)}

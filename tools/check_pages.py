@@ -5,10 +5,11 @@
 Each page is loaded from ``file://`` in a browser started inside a new network namespace
 (``unshare -n``, so no request can leave the machine), and is checked for what an offline reader
 would notice: raw TeX delimiters left in the visible text (MathJax did not typeset), an image that did
-not load, a console error, an uncaught exception or a failed load, a request for anything not on
-disk, and a widget area with nothing drawn in it. A screenshot of each page is saved. The browser is
-driven through the DevTools protocol over a pipe (``--remote-debugging-pipe``: file descriptors 3
-and 4, messages separated by NUL bytes), so no driver package is needed.
+not load, a link to a file that is not there, a console error, an uncaught exception or a failed
+load, a request for anything not on disk, and a widget area with nothing drawn in it. A screenshot
+of each page is saved. The browser is driven through the DevTools protocol over a pipe
+(``--remote-debugging-pipe``: file descriptors 3 and 4, messages separated by NUL bytes), so no
+driver package is needed.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -62,7 +64,8 @@ INSPECT = r"""
     return {drawn: drawn.length > 0};
   });
   const math = document.querySelectorAll("mjx-container").length;
-  return JSON.stringify({raw, images, widgets, math, height: document.documentElement.scrollHeight});
+  const links = Array.from(document.querySelectorAll("a[href]")).map(a => a.href).filter(h => h.startsWith("file:"));
+  return JSON.stringify({raw, images, widgets, math, links, height: document.documentElement.scrollHeight});
 })()
 """
 
@@ -136,10 +139,15 @@ class Chromium:
             raise RuntimeError(f"{method}: {reply['error']}")
         return reply["result"]
 
-    def wait_for(self, method: str, session: str, timeout: float = 60) -> bool:
+    def count(self, method: str, session: str) -> int:
+        with self._lock:
+            return sum(e.get("method") == method and e.get("sessionId") == session for e in self.events)
+
+    def wait_for(self, method: str, session: str, timeout: float = 60, at_least: int = 1) -> bool:
+        """Wait until ``at_least`` events ``method`` have come from ``session``."""
         deadline = time.monotonic() + timeout
         with self._lock:
-            while not any(e.get("method") == method and e.get("sessionId") == session for e in self.events):
+            while sum(e.get("method") == method and e.get("sessionId") == session for e in self.events) < at_least:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -195,18 +203,33 @@ def check_page(browser: Chromium, html: Path, screenshot: Path) -> PageReport:
         browser.send(f"{domain}.enable", session=session)
     first_event = len(browser.events)
     browser.send("Page.navigate", {"url": html.resolve().as_uri()}, session=session)
-    if not browser.wait_for("Page.loadEventFired", session):
-        report.problems.append("the page did not finish loading within 60 s")
-    browser.send("Runtime.evaluate", {"expression": WAIT_FOR_MATH, "awaitPromise": True}, session=session)
-    inspected = browser.send("Runtime.evaluate", {"expression": INSPECT, "returnByValue": True}, session=session)
-    if "exceptionDetails" in inspected:
-        raise RuntimeError(f"{html}: the page inspection failed: {inspected['exceptionDetails']}")
-    seen = json.loads(inspected["result"]["value"])
+    seen = None
+    for _attempt in range(3):  # a page that redirects (index.html) is inspected where it lands
+        loads = browser.count("Page.loadEventFired", session)
+        if not browser.wait_for("Page.loadEventFired", session, at_least=max(loads, 1)):
+            report.problems.append("the page did not finish loading within 60 s")
+        try:
+            browser.send("Runtime.evaluate", {"expression": WAIT_FOR_MATH, "awaitPromise": True}, session=session)
+            inspected = browser.send("Runtime.evaluate", {"expression": INSPECT, "returnByValue": True},
+                                     session=session)
+        except RuntimeError as error:
+            if "navigated" not in str(error):
+                raise
+            browser.wait_for("Page.loadEventFired", session, at_least=loads + 1)
+            continue
+        if "exceptionDetails" in inspected:
+            raise RuntimeError(f"{html}: the page inspection failed: {inspected['exceptionDetails']}")
+        seen = json.loads(inspected["result"]["value"])
+        break
+    if seen is None:
+        raise RuntimeError(f"{html}: the page kept navigating away")
     report.formulas = seen["math"]
     report.images = len(seen["images"])
     report.problems += [f"raw TeX visible: ...{text}..." for text in seen["raw"]]
     report.problems += [f"image not loaded: {img['src']}" for img in seen["images"] if not img["loaded"]]
     report.problems += ["a widget area with nothing drawn in it" for w in seen["widgets"] if not w["drawn"]]
+    report.problems += [f"link to a missing file: {link}" for link in sorted(set(seen["links"]))
+                        if not Path(unquote(urlsplit(link).path)).exists()]
     height = min(int(seen["height"]), MAX_SCREENSHOT_HEIGHT)
     browser.send("Emulation.setDeviceMetricsOverride",
                  {"width": 1280, "height": height, "deviceScaleFactor": 1, "mobile": False}, session=session)

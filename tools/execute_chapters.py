@@ -1,4 +1,4 @@
-"""Execute every chapter with papermill and stage the book for a strict build.
+"""Execute every chapter with papermill, then stage the book for a strict build (tools/stage_book.py).
 
     python tools/execute_chapters.py [--profile quick|full] [--only 01_chomsky_hierarchy ...]
 
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"unknown chapter(s) {unknown}; chapters: {[c.split('/')[1] for c in chapters]}")
         chapters = [c for c in chapters if c in wanted]
-    stage_book()
+    (SOURCE / "chapters").mkdir(parents=True, exist_ok=True)
     timings = read_json(RESULTS / "timings.json", default={})
     for chapter in chapters:
         print(f"executing {chapter} ({args.profile}) ...", flush=True)
@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         write_json(RESULTS / "timings.json", timings)
         stamp_seconds(chapter, seconds)
         print(f"  done in {seconds:.0f} s", flush=True)
+    stage_book()
     return 0
 
 

@@ -3,10 +3,16 @@
     python tools/stage_book.py
 
 Copies ``_config.yml``, ``_toc.yml`` and ``book/`` (the executed chapters are written there by
-``tools/execute_chapters.py``), and installs what the pages load from the book itself instead of a
-CDN: MathJax 3, from the npm registry at the version locked in ``tools/npm/package-lock.json``
-(``npm ci``), served from ``_static/mathjax/`` (its SVG output needs no web fonts, so it also works
-from ``file://``). Staging again only copies what changed; ``npm ci`` runs once per lock file.
+``tools/execute_chapters.py``), and adds what the build generates:
+
+- what the pages load from the book itself instead of a CDN: MathJax 3, from the npm registry at
+  the version locked in ``tools/npm/package-lock.json`` (``npm ci``), served from
+  ``_static/mathjax/`` (its SVG output needs no web fonts, so it also works from ``file://``);
+- the Jupyter-native student and instructor notebooks (``notebooks/``) and the results JSON of each
+  chapter (``results/``), published at the root of the built book;
+- a chapter card on top of each executed chapter, and the list of results on the landing page.
+
+Staging again replaces what it generated; ``npm ci`` runs once per lock file.
 """
 
 from __future__ import annotations
@@ -14,13 +20,21 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from recur_tutorial.results import read_json  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
 SOURCE = BUILD / "source"
 NPM = BUILD / "npm"
 ASSETS = SOURCE / "_assets"  # html_static_path in _config.yml: copied into the built book's _static/
+EXTRA = SOURCE / "_extra"    # html_extra_path in _config.yml: copied to the root of the built book
+RESULTS = BUILD / "results"
+RESULTS_MARKER = "<!-- results of this build -->"  # in book/intro.md: replaced by the table of results
 MATHJAX_PARTS = ("tex-svg-full.js", "a11y", "adaptors", "input", "output/svg", "output/svg.js", "sre", "ui")
 
 
@@ -61,9 +75,32 @@ def install_mathjax() -> str:
     return json.loads((modules / "mathjax" / "package.json").read_text())["version"]
 
 
+def stage_generated() -> None:
+    """Notebooks, results, chapter cards and the landing page's results list."""
+    from tools.chapter_cards import add_card, results_table
+    from tools.export_notebooks import chapters_in_toc, export
+
+    export(EXTRA / "notebooks")
+    (EXTRA / "results").mkdir(parents=True, exist_ok=True)
+    for path in RESULTS.glob("*.json"):
+        shutil.copy2(path, EXTRA / "results" / path.name)
+    timings = read_json(RESULTS / "timings.json", default={})
+    results = {}
+    for chapter in chapters_in_toc():
+        executed = SOURCE / f"{chapter}.ipynb"
+        if executed.exists():
+            add_card(executed, chapter, timings)
+        path = RESULTS / f"chapter{int(Path(chapter).name.split('_')[0])}.json"
+        if path.exists():
+            results[chapter] = read_json(path, default={})
+    intro = SOURCE / "book" / "intro.md"
+    intro.write_text(intro.read_text().replace(RESULTS_MARKER, results_table(chapters_in_toc(), results, timings)))
+
+
 def stage_book() -> None:
     stage_sources()
     version = install_mathjax()
+    stage_generated()
     print(f"staged {SOURCE.relative_to(ROOT)} (MathJax {version} in _static/mathjax)", flush=True)
 
 

@@ -1,7 +1,7 @@
 """Checkers for the exercises of Chapter 4 (recurrence-completeness).
 
-Each checker runs the reader's answer against a reference on many inputs and raises an
-``AssertionError`` that says what went wrong; on success it returns a short report.
+Each checker runs the reader's answer against a reference on many inputs and answers with a
+:class:`~recur_tutorial.exercises.verdict.Verdict`: right, or the first failing input and a hint.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import torch
+
+from .verdict import Wrong, checker
 
 
 def _bits(n: int, length: int, seed: int) -> torch.Tensor:
@@ -28,6 +30,8 @@ def run_diagonal_rnn(a: Sequence[float], b: Sequence[float], bits: torch.Tensor,
     return torch.stack(states, 1)
 
 
+@checker(hint="the state must take two values that the read-out tells apart at every length: which a(1) "
+               "swaps two values exactly, and which b(1) goes with it?")
 def check_parity_rnn(a: Sequence[float], b: Sequence[float], readout: Callable[[torch.Tensor], torch.Tensor],
                      *, length: int = 2000, n: int = 64, seed: int = 0) -> str:
     """Exercise 4.1: a scalar linear RNN h_t = a[x_t] h_{t−1} + b[x_t] (h_0 = 0, float32) and a
@@ -40,11 +44,13 @@ def check_parity_rnn(a: Sequence[float], b: Sequence[float], readout: Callable[[
     wrong = (predicted != truth).any(0).nonzero()
     if len(wrong):
         first = int(wrong[0]) + 1
-        raise AssertionError(f"the parity read from h is wrong from prefix length {first} on "
-                             f"(h there ranges over {states[:, first - 1].min():.4g}..{states[:, first - 1].max():.4g})")
+        raise Wrong(f"the parity read from h is wrong from prefix length {first} on "
+                             f"(h there ranges over {states[:, first - 1].min():.4g}.."
+                             f"{states[:, first - 1].max():.4g})")
     return f"correct on {n} random bit strings at every length 1..{length}"
 
 
+@checker(hint="try a short string and the same string with every symbol repeated twice")
 def check_same_view(u: str, v: str) -> str:
     """Exercise 4.2: two bit strings that end in the same symbol and have the same fraction of ones,
     but different parity; a one-layer Linear Transformer gives them the same output."""
@@ -55,6 +61,7 @@ def check_same_view(u: str, v: str) -> str:
     return f"{u!r} and {v!r}: same query, same mix of keys and values, different parity"
 
 
+@checker(hint="a rotation of the plane by 120 degrees has order 3; the identity leaves the count alone")
 def check_mod3_counter(transition: dict[str, Sequence[Sequence[float]]], start: Sequence[float],
                        decode: Callable[[torch.Tensor], torch.Tensor], *, length: int = 300, n: int = 64,
                        seed: int = 0) -> str:
@@ -70,7 +77,9 @@ def check_mod3_counter(transition: dict[str, Sequence[Sequence[float]]], start: 
         h = torch.einsum("bij,bj->bi", matrices[symbols[:, t]], h)
         got = torch.as_tensor(decode(h)).long()
         if not torch.equal(got, counts[:, t]):
-            raise AssertionError(f"wrong count mod 3 at length {t + 1}")
+            read = "".join("ab"[int(c)] for c in symbols[0, : t + 1][-12:])
+            raise Wrong(f"wrong count mod 3 at length {t + 1}: after ...{read!r} (the last 12 symbols of the first "
+                        f"string) the count is {int(counts[0, t])}, you decode {int(got[0])}")
     eigenvalues = torch.linalg.eigvals(matrices[0])
     return (f"counts modulo 3 up to length {length}; the eigenvalues of A('a') are "
             f"{', '.join(f'{complex(z):.3f}' for z in eigenvalues)}")

@@ -15,44 +15,37 @@ import itertools
 from typing import Callable, Hashable
 
 from .. import tasks
+from .verdict import Verdict, Wrong, checker
 
 START = object()
 
 
+@checker(hint="let each token be the whole state after the symbol (for even_pairs: the first symbol and the last one)")
 def check_full_state_trace(trace: Callable[[str], list[Hashable]], task: str = "even_pairs",
-                           max_length: int = 8, verbose: bool = True) -> bool:
-    """Check ``trace`` on every string up to ``max_length``; print a verdict and return it."""
+                           max_length: int = 8) -> Verdict:
+    """Check ``trace`` on every string up to ``max_length``; answer with a verdict."""
     solver = tasks.get(task)
     alphabet = list(solver.input_alphabet)
     step: dict = {}
     answer_of: dict = {}
-
-    def say(message: str) -> None:
-        if verbose:
-            print(message)
-
     for length in range(1, max_length + 1):
         for symbols in itertools.product(alphabet, repeat=length):
             x = "".join(symbols)
             tokens = list(trace(x))
             if len(tokens) != len(x):
-                say(f"wrong: trace({x!r}) has {len(tokens)} tokens for {len(x)} symbols")
-                return False
+                raise Wrong(f"trace({x!r}) has {len(tokens)} tokens for {len(x)} symbols")
             previous = START
             for t, (symbol, token) in enumerate(zip(x, tokens)):
                 seen = step.setdefault((previous, symbol), (token, x[: t + 1]))
                 if seen[0] != token:
                     before = "the start" if previous is START else f"token {previous!r}"
-                    say(f"wrong: after {before} and symbol {symbol!r} your trace writes {seen[0]!r} on "
-                        f"{seen[1]!r} but {token!r} on {x[: t + 1]!r}: the token is not a function of "
-                        "the previous token and the symbol, so the trace does not carry the full state")
-                    return False
+                    raise Wrong(f"after {before} and symbol {symbol!r} your trace writes {seen[0]!r} on "
+                                f"{seen[1]!r} but {token!r} on {x[: t + 1]!r}: the token is not a function of "
+                                "the previous token and the symbol, so the trace does not carry the full state")
                 previous = token
             answer = solver.solve(x)
             if answer_of.setdefault(tokens[-1], (answer, x))[0] != answer:
                 other = answer_of[tokens[-1]][1]
-                say(f"wrong: {x!r} and {other!r} both end on token {tokens[-1]!r} but their answers differ")
-                return False
+                raise Wrong(f"{x!r} and {other!r} both end on token {tokens[-1]!r} but their answers differ")
     n_tokens = len({token for token, _ in step.values()})
-    say(f"right: a full-state trace with {n_tokens} distinct tokens")
-    return True
+    return f"a full-state trace with {n_tokens} distinct tokens"

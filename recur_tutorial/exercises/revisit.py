@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Callable
 
+from .verdict import Wrong, checker
+
 KINDS = ("transformer", "universal_transformer", "nonlinear_rnn", "linear_rnn", "recurrent_transformer")
 
 
@@ -22,6 +24,8 @@ def reference_critical_path(kind: str, n: int, layers: int, depth_steps: int = 1
     raise ValueError(f"unknown kind {kind!r}; one of {KINDS}")
 
 
+@checker(hint="a parallel design's critical path does not grow with n (or grows like log n for a scan); "
+               "a recurrence along time must wait for every earlier token")
 def check_critical_path(answer: Callable[[str, int, int, int], int]) -> str:
     """Exercise 5.1: ``answer(kind, n, layers, depth_steps)`` must agree with the reference on every
     kind, for n in 1..4096 and 1..4 layers."""
@@ -30,23 +34,55 @@ def check_critical_path(answer: Callable[[str, int, int, int], int]) -> str:
             for layers in (1, 2, 4):
                 expected = reference_critical_path(kind, n, layers, depth_steps=6)
                 got = answer(kind, n, layers, 6)
-                assert got == expected, f"{kind}, n={n}, layers={layers}: expected {expected}, got {got}"
+                if got != expected:
+                    raise Wrong(f"{kind}, n={n}, layers={layers}, depth_steps=6: expected {expected}, got {got}")
     return "right for every kind: only the nonlinear recurrences along time grow linearly with n"
 
 
-def check_classification(answer: dict[str, tuple[str, bool]]) -> str:
-    """Exercise 5.2: for each design, (where the recurrence runs, recurrence-complete?) as in the
-    chapter's table; ``answer`` maps design names of ``revisit.COMPARISON`` to such pairs."""
+# Along which axis each design of the chapter's table carries its recurrence.
+AXES = {
+    "Transformer": "none", "Universal Transformer": "depth", "Looped Transformer": "depth",
+    "Transformer-XL": "time", "Recurrent Memory Transformer": "time", "Block-Recurrent Transformer": "time",
+    "Recurrent Transformer (seed paper)": "time", "Feedback Transformer": "time",
+    "Transformer + full-state chain of thought": "time", "Linear Transformer": "time", "RetNet": "time",
+    "RWKV-4 / RWKV-6": "time", "RWKV-7": "time", "Mamba": "time", "Mamba-2": "time", "DeltaNet": "time",
+    "Gated DeltaNet": "time", "xLSTM: mLSTM": "time", "xLSTM: sLSTM": "time", "LSTM": "time",
+}
+AXIS_NAMES = ("time", "depth", "none")
+MIN_DESIGNS = 5
+
+
+def reference_classification() -> dict[str, tuple[str, bool]]:
+    """(axis, recurrence-complete per symbol) for every design of ``revisit.COMPARISON``."""
     from ..experiments.revisit import COMPARISON
 
-    table = {d.name: (d.axis.split(" ")[0], d.complete == "yes") for d in COMPARISON}
-    assert answer, "classify at least one design"
-    for name, (axis, complete) in answer.items():
-        assert name in table, f"unknown design {name!r}; the table has {sorted(table)}"
+    return {d.name: (AXES[d.name], d.complete.startswith("yes")) for d in COMPARISON}
+
+
+@checker(hint="ask of each design: what is carried from one step to the next, along which axis, and is "
+              "one step per symbol a nonlinear function of the carried state?")
+def check_classification(answer: dict[str, tuple[str, bool]]) -> str:
+    """Exercise 5.2: at least five designs, each as (axis, recurrence-complete per symbol), axis one of
+    ``"time"``, ``"depth"``, ``"none"``; ``answer`` maps design names of ``revisit.COMPARISON``."""
+    table = reference_classification()
+    if not isinstance(answer, dict) or len(answer) < MIN_DESIGNS:
+        count = len(answer) if isinstance(answer, dict) else 0
+        raise Wrong(f"the exercise asks for at least {MIN_DESIGNS} designs, you classified {count}",
+                    hint=f"the designs of the table: {', '.join(sorted(table))}")
+    for name, pair in answer.items():
+        if name not in table:
+            raise Wrong(f"unknown design {name!r}", hint=f"the designs of the table: {', '.join(sorted(table))}")
+        if not (isinstance(pair, tuple) and len(pair) == 2 and pair[0] in AXIS_NAMES and isinstance(pair[1], bool)):
+            raise Wrong(f"{name}: give a pair (axis, complete) with axis one of {AXIS_NAMES} and complete "
+                        f"True or False, not {pair!r}")
+        axis, complete = pair
         want_axis, want_complete = table[name]
-        assert axis == want_axis, f"{name}: the recurrence runs along {want_axis!r}, not {axis!r}"
-        assert complete == want_complete, f"{name}: recurrence-complete is {want_complete}, not {complete}"
-    return f"{len(answer)} design(s) classified as in the chapter's table"
+        if axis != want_axis:
+            raise Wrong(f"{name}: the recurrence runs along {want_axis!r}, not {axis!r}")
+        if complete != want_complete:
+            raise Wrong(f"{name}: recurrence-complete per symbol is {want_complete}, not {complete}")
+    return f"{len(answer)} designs classified as in the chapter's table"
 
 
-__all__ = ["KINDS", "check_classification", "check_critical_path", "reference_critical_path"]
+__all__ = ["AXES", "KINDS", "check_classification", "check_critical_path", "reference_classification",
+           "reference_critical_path"]

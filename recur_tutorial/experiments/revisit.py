@@ -1,9 +1,9 @@
 """Chapter 5: recurrent Transformers revisited.
 
-``COMPARISON`` is the chapter's table of designs (with the bibliography key of each); the functions
-measure what the chapter plots: training throughput of every model of Chapter 4 on one batch shape,
-and the number of Chapter 4 tasks each model solves, for the trade-off between parallel training and
-expressivity.
+``COMPARISON`` is the chapter's table of designs (with the bibliography keys of each); the functions
+measure what the chapter shows: the designs the zoo implements trained on parity, the training cost
+per token of recurrent and parallel (or chunked) forms as the length grows, and the number of
+Chapter 4 tasks each model solves.
 """
 
 from __future__ import annotations
@@ -61,7 +61,8 @@ COMPARISON: tuple[Design, ...] = (
            ("Memory Transformer",)),
     Design("Block-Recurrent Transformer", "hutchins2022block", "state vectors, gated, once per block", "⌈t/s⌉ · L",
            "within blocks", "per block, not per symbol"),
-    Design("Recurrent Transformer (seed paper)", "zhang2024autoregressive", "last layer's output at t−1 into layer 1 at t",
+    Design("Recurrent Transformer (seed paper)", "zhang2024autoregressive",
+           "last layer's output at t−1 into layer 1 at t",
            "t · L", "no", "yes: the step is a Transformer block, nonlinear in h_{t−1}", ("Recurrent Transformer",)),
     Design("Feedback Transformer", "fan2020addressing", "a mix of all layers at t−1, read by every layer at t",
            "t · L", "no", "yes: the lowest layer at t reads the highest at t−1, through nonlinear blocks"),
@@ -127,10 +128,12 @@ DESIGNS: dict[str, tuple[str, dict]] = {
 }
 
 SETTINGS = {
-    "quick": {"seeds": (0, 1), "steps": 400, "batch_size": 64, "overrides": {}, "train_length": 40, "test_max": 200,
-              "n_steps_test": (1, 2, 4, 8), "throughput_repeats": 3},
-    "full": {"seeds": (0, 1, 2), "steps": 3000, "batch_size": 64, "overrides": {}, "train_length": 40,
-             "test_max": 500, "n_steps_test": (1, 2, 4, 8, 16), "throughput_repeats": 10},
+    "quick": {"seeds": (0, 1, 2), "steps": 400, "batch_size": 64, "overrides": {}, "train_length": 40, "test_max": 200,
+              "n_steps_test": (1, 2, 4, 8), "cost_lengths": (64, 256, 1024, 4096), "cost_tokens": 4096,
+              "cost_repeats": 1},
+    "full": {"seeds": (0, 1, 2), "steps": 3000, "batch_size": 64, "overrides": {}, "train_length": 40, "test_max": 500,
+             "n_steps_test": (1, 2, 4, 8, 16), "cost_lengths": (64, 256, 1024, 4096, 16384), "cost_tokens": 16384,
+             "cost_repeats": 3},
 }
 """Learning rates and warm-up are the families' (:mod:`.families`)."""
 
@@ -149,36 +152,6 @@ def runs(profile: str) -> list[Run]:
     """Every run of the chapter: its designs, and Chapter 4's grid for the trade-off (kept in the
     same store, so they are trained once)."""
     return design_runs(profile) + completeness.grid_runs(profile)
-
-
-def throughput(name: str, config: dict, *, batch_size: int = 64, length: int = 40, repeats: int = 3,
-               task: str = "parity_check", device=None) -> float:
-    """Training tokens per second of one model: forward, backward and an AdamW step on a batch of
-    ``batch_size`` sequences of ``length`` tokens (the fastest of ``repeats`` after one warm-up step:
-    on a shared machine the fastest run is the one least slowed by other jobs)."""
-    layout = tasks.get_layout("tagging", tasks.get(task))
-    device = torch.device(device) if device else torch.device("cpu")
-    model = models.build(name, layout, seed=0, **config).to(device).train()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
-    batch = layout.batch(batch_size, length, torch.Generator().manual_seed(0)).to(device)
-    times = []
-    for i in range(repeats + 1):
-        started = time.perf_counter()
-        loss, _ = loss_and_accuracy(model(batch.tokens), batch)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        if i:
-            times.append(time.perf_counter() - started)
-    return batch_size * length / min(times)
-
-
-def throughputs(specs: dict[str, tuple[str, dict]], **options) -> pd.Series:
-    """Training tokens per second for every (label → (zoo name, settings)) in ``specs``."""
-    return pd.Series({label: throughput(name, config, **options) for label, (name, config) in specs.items()},
-                     name="tokens per second")
 
 
 # ---- what parallel training buys, as the length grows ---------------------------------------------
@@ -272,11 +245,6 @@ def depth_sweep(model, layout, depth_steps, lengths, *, attribute: str = "n_step
     return pd.DataFrame(rows)
 
 
-def chapter4_specs() -> dict[str, tuple[str, dict]]:
-    """The models of Chapter 4, for the trade-off figure."""
-    return dict(completeness.MODELS)
-
-
-__all__ = ["COMPARISON", "COST_MODELS", "DESIGNS", "Design", "SETTINGS", "chapter4_specs", "comparison_table",
-           "depth_sweep", "design_runs", "growth_exponent", "measured_scores", "runs", "sequential_depth_per_token", "solved_counts",
-           "throughput", "throughputs", "training_cost"]
+__all__ = ["COMPARISON", "COST_MODELS", "DESIGNS", "Design", "SETTINGS", "comparison_table", "depth_sweep", "design_runs",
+           "growth_exponent", "measured_scores", "runs", "sequential_depth_per_token", "solved_counts",
+           "training_cost"]

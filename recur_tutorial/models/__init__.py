@@ -7,7 +7,7 @@ from functools import partial
 
 import torch
 
-from ..errors import ConfigError, check
+from ..errors import ConfigError, check, check_integer
 from ..registry import Registry
 from ..tasks import Layout
 from . import ops, transitions
@@ -71,6 +71,13 @@ def build(name: str, layout: Layout, *, seed: int | None = None, **config) -> Se
     unknown = sorted(set(config) - set(allowed))
     if unknown:
         raise ConfigError(f"model {name!r} has no setting {unknown}; allowed: {sorted(allowed)}")
+    for key, value in config.items():  # sizes are positive integers, switches booleans
+        if isinstance(allowed[key], bool):
+            check(isinstance(value, bool), f"model {name!r}: {key} must be True or False, got {value!r}")
+        elif isinstance(allowed[key], int) or key == "d_mlp" and value is not None:
+            check_integer(f"model {name!r}: {key}", value)
+    check(seed is None or isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0,
+          f"seed must be None or an integer >= 0, got {seed!r}")
     if "causal" in allowed and "causal" not in config:
         config["causal"] = layout.causal_only
     if "input_symbols" in allowed and "input_symbols" not in config:

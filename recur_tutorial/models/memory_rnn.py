@@ -48,12 +48,12 @@ class ShiftMix(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, memory, value, actions, offsets, size, reach):
-        if reach:
-            written = memory.clone()
-            written[:, 0] = value
-            padded = torch.cat([written[:, written.shape[1] - reach:], written, written[:, :reach]], 1)
-        else:
-            padded = torch.cat([value[:, None], memory, memory.new_zeros(len(memory), 2, memory.shape[2])], 1)
+        if reach:  # [w[−r:]; w; w[:r]] with w = [v; m[1:]]
+            cells, head = memory.shape[1], value[:, None]
+            parts = [memory[:, cells - reach:], head, memory[:, 1:], head, memory[:, 1:reach]]
+        else:  # [v; m; 0; 0]
+            parts = [value[:, None], memory, memory.new_zeros(len(memory), 2, memory.shape[2])]
+        padded = torch.cat(parts, 1)
         ctx.save_for_backward(padded, actions)
         ctx.offsets, ctx.size, ctx.reach, ctx.cells = offsets, size, reach, memory.shape[1]
         out = padded[:, offsets[0]:offsets[0] + size] * actions[:, :1, None]
@@ -92,7 +92,8 @@ class MemoryRNN(SequenceModel):
     def __init__(self, in_vocab: int, out_vocab: int, *, hidden: int = 64, embed: int = 16,
                  memory_size: int = 30, cell_size: int = 8) -> None:
         super().__init__()
-        check(isinstance(memory_size, int) and memory_size >= 2, f"memory_size must be an integer >= 2, got {memory_size!r}")
+        check(isinstance(memory_size, int) and memory_size >= 2,
+              f"memory_size must be an integer >= 2, got {memory_size!r}")
         self.memory_size, self.cell_size = memory_size, cell_size
         self.embed = nn.Embedding(in_vocab, embed)
         self.cell = nn.RNNCell(embed + cell_size, hidden)

@@ -43,7 +43,7 @@ class StackRNN(MemoryRNN):
         out_bias = torch.cat([self.actions.bias, self.push.bias])
         h = inputs[0].new_zeros(len(tokens), self.cell.hidden_size)
         memory = h.new_zeros(len(tokens), 0, self.cell_size)  # the cells that can be non-zero
-        states = []
+        states, head = [], None  # head: the top cell read, from the second token on
         for t, projected in enumerate(inputs):
             h = torch.tanh(torch.addmm(projected, h, hidden_weight) if t == 0 else
                            torch.addmm(projected, h, hidden_weight).addmm_(head, read_weight))

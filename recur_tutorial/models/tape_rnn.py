@@ -25,24 +25,36 @@ class TapeRNN(MemoryRNN):
 
     ``input_symbols``: token ids below it are input symbols, counted for the jump (``models.build``
     sets it from the layout; default: every id but the last, the read-then-write blank).
+    ``training_memory_size``: a shorter tape while training (``model.train()``), ``memory_size``
+    cells when evaluated. No weight depends on the number of cells, and the cost of a step grows
+    with it: a tape that holds the training inputs is enough to learn on, one that holds the longest
+    test input is needed to be tested on (default: ``memory_size`` in both).
     """
 
     n_actions = 5  # stay, right, left, jump right, jump left
 
     def __init__(self, in_vocab: int, out_vocab: int, *, hidden: int = 64, embed: int = 16,
                  memory_size: int = 30, cell_size: int = 8, write_layers: tuple[int, ...] = (64, 64),
-                 input_symbols: int | None = None) -> None:
+                 input_symbols: int | None = None, training_memory_size: int | None = None) -> None:
         super().__init__(in_vocab, out_vocab, hidden=hidden, embed=embed, memory_size=memory_size, cell_size=cell_size)
+        self.training_memory_size = memory_size if training_memory_size is None else training_memory_size
+        check(isinstance(self.training_memory_size, int) and self.training_memory_size >= 2,
+              f"training_memory_size must be an integer >= 2, got {training_memory_size!r}")
         self.input_symbols = in_vocab - 1 if input_symbols is None else input_symbols
         check(1 <= self.input_symbols <= in_vocab, f"input_symbols must lie in 1..{in_vocab}, got {input_symbols!r}")
         sizes = (self.cell.hidden_size, *write_layers)
         layers = [module for a, b in zip(sizes, sizes[1:]) for module in (nn.Linear(a, b), nn.ReLU())]
         self.write = nn.Sequential(*layers, nn.Linear(sizes[-1], self.cell_size))
 
+    @property
+    def cells(self) -> int:
+        """The number of tape cells in the current mode."""
+        return self.training_memory_size if self.training else self.memory_size
+
     def initial_state(self, batch_size, device="cpu"):
         like = {"device": device, "dtype": self.head.weight.dtype}
         return (torch.zeros(batch_size, self.cell.hidden_size, **like),
-                torch.zeros(batch_size, self.memory_size, self.cell_size, **like),
+                torch.zeros(batch_size, self.cells, self.cell_size, **like),
                 torch.zeros(batch_size, dtype=torch.long, device=device))
 
     def step(self, token, state):
@@ -50,10 +62,11 @@ class TapeRNN(MemoryRNN):
         read = read + (token < self.input_symbols)
         h = self.controller(token, memory[:, 0], h)
         written = torch.cat([self.write(h)[:, None], memory[:, 1:]], 1)
-        cells = torch.arange(self.memory_size, device=memory.device)
+        size = memory.shape[1]
+        cells = torch.arange(size, device=memory.device)
         moved = []
         for offset in (0, 1, -1, read, -read):
-            index = (cells + torch.as_tensor(offset, device=memory.device).reshape(-1, 1)) % self.memory_size
+            index = (cells + torch.as_tensor(offset, device=memory.device).reshape(-1, 1)) % size
             moved.append(written.gather(1, index.expand(len(token), -1)[..., None].expand_as(written)))
         actions = torch.softmax(self.actions(h), -1)[:, :, None, None]
         return self.head(h), (h, sum(actions[:, a] * cells_a for a, cells_a in enumerate(moved)), read)
@@ -63,15 +76,20 @@ class TapeRNN(MemoryRNN):
         if not bool((read == read[:1]).all()):  # inputs of different lengths in one batch
             return self.run_steps(tokens)
         inputs, read_weight, hidden_weight = self.fast_controller(tokens)
-        size = self.memory_size
+        size = self.cells
         h = inputs[0].new_zeros(len(tokens), self.cell.hidden_size)
         memory = h.new_zeros(len(tokens), size, self.cell_size)
         head = memory[:, 0]
         states = []
-        for projected, jump in zip(inputs, read[0].remainder(size).tolist()):
+        first, rest = self.write[0], self.write[1:]  # π_t and the write MLP's first layer in one product
+        out_weight = torch.cat([self.actions.weight, first.weight]).t()
+        out_bias = torch.cat([self.actions.bias, first.bias])
+        half = size // 2  # a jump of ℓ cells on a circular tape is one of ℓ mod M, or of ℓ mod M − M: the shorter
+        for projected, jump in zip(inputs, ((read[0] + half).remainder(size) - half).tolist()):
             h = torch.tanh(torch.addmm(projected, h, hidden_weight).addmm_(head, read_weight))
             states.append(h)
-            r = max(jump, 1)  # stay, right, left, jump right, jump left:
+            actions, written = torch.addmm(out_bias, h, out_weight).split([self.n_actions, first.out_features], 1)
+            r = max(abs(jump), 1)  # stay, right, left, jump right, jump left:
             offsets = (r, r + 1, r - 1, r + jump, r - jump)
-            memory, head = ShiftMix.apply(memory, self.write(h), torch.softmax(self.actions(h), -1), offsets, size, r)
+            memory, head = ShiftMix.apply(memory, rest(written), torch.softmax(actions, -1), offsets, size, r)
         return self.head(torch.stack(states, 1))

@@ -14,6 +14,7 @@ import torch
 
 from ..errors import ConfigError, check
 from ..registry import Registry
+from ..runtime import check_fits
 
 END = "$"
 """End marker of variable-length outputs; output tokens after the first one are not scored."""
@@ -70,6 +71,9 @@ class Task:
             isinstance(batch_size, int) and batch_size >= 1,
             f"batch_size must be a positive integer, got {batch_size!r}",
         )
+        symbols = self.input_length(length) + self.output_length(length)
+        check_fits(2 * 8 * batch_size * symbols, f"a batch of {batch_size} {self.name!r} sequences at length {length}",
+                   torch.device("cpu"), "lower the batch size or the length")
         generator = generator if generator is not None else torch.Generator().manual_seed(0)
         x, y = self._generate(batch_size, length, generator)
         return x.long(), y.long()

@@ -29,7 +29,8 @@ def to_bits(value: int) -> str:
 def propagate_carries(columns: torch.Tensor, width: int) -> torch.Tensor:
     """Bits (B × width) of Σ_k columns[:, k]·2^k, for non-negative integer column sums
     (the columns past ``width`` must be zero, at least ``width`` of them given)."""
-    bits, carry = torch.empty(columns.shape[0], width, dtype=torch.long), torch.zeros(columns.shape[0], dtype=torch.long)
+    bits = torch.empty(columns.shape[0], width, dtype=torch.long)
+    carry = torch.zeros(columns.shape[0], dtype=torch.long)
     for k in range(width):
         total = columns[:, k] + carry
         bits[:, k], carry = total % 2, total // 2

@@ -117,5 +117,6 @@ class CausalLM(Layout):
         return " ".join(self.vocab[i] for i in tokens.tolist())
 
     def __repr__(self) -> str:
-        form = "" if self.trace is None else f", {self.trace.kind} trace {'interleaved' if self.interleave else 'after input'}"
+        where = "interleaved" if self.interleave else "after input"
+        form = "" if self.trace is None else f", {self.trace.kind} trace {where}"
         return f"<layout causal_lm for {self.task.name}{form}>"

@@ -59,7 +59,8 @@ class Blocks(Task):
         member, substituted = torch.randint(0, 2, (2, batch_size), generator=generator).bool()
         x = substitute_one(x, ~member & substituted, k, generator)
         first = torch.randint(0, size, (batch_size, 1), generator=generator)
-        other = (first // block * block + block + torch.randint(0, size - block, (batch_size, 1), generator=generator)) % size
+        offset = torch.randint(0, size - block, (batch_size, 1), generator=generator)
+        other = (first // block * block + block + offset) % size
         swapped = x.scatter(1, first, x.gather(1, other)).scatter(1, other, x.gather(1, first))
         x = torch.where((~member & ~substituted)[:, None], swapped, x)
         return x, member.long()[:, None]

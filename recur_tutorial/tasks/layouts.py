@@ -7,6 +7,7 @@ Models return logits at every position; the loss and the accuracy read only the 
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 import torch
@@ -81,7 +82,8 @@ class ReadThenWrite(Layout):
         super().__init__(task)
         check(
             isinstance(computation_steps, int) and not isinstance(computation_steps, bool) and computation_steps >= 0,
-            f"computation_steps must be a non-negative integer (a multiple of the input length), got {computation_steps!r}",
+            "computation_steps must be a non-negative integer (a multiple of the input length), "
+            f"got {computation_steps!r}",
         )
         self.computation_steps = computation_steps
 
@@ -143,4 +145,8 @@ class Tagging(Layout):
 
 def get_layout(name: str, task: Task, **options) -> Layout:
     """The layout called ``name`` for ``task``, e.g. ``get_layout("causal_lm", task, trace="full")``."""
-    return LAYOUTS[name](task, **options)
+    factory = LAYOUTS[name]
+    allowed = list(inspect.signature(factory).parameters)[1:]  # after the task
+    unknown = sorted(set(options) - set(allowed))
+    check(not unknown, f"layout {name!r} has no option {unknown}; it takes: {allowed or 'none'}")
+    return factory(task, **options)

@@ -181,7 +181,8 @@ TRACES: dict[str, dict[str, Callable[[Task], Trace]]] = {
     "modular_arithmetic": {"full": lambda t: AutomatonTrace(t, solvers.arithmetic())},
     "modular_counter": {
         "full": lambda t: AutomatonTrace(t, solvers.counter({"a": 1, "b": 0}, t.modulus)),
-        "partial": lambda t: AutomatonTrace(t, solvers.counter({"a": 1, "b": 0}, t.modulus), "partial", lambda s: s % 2),
+        "partial": lambda t: AutomatonTrace(t, solvers.counter({"a": 1, "b": 0}, t.modulus), "partial",
+                                            lambda s: s % 2),
     },
     "word_problem": {"full": lambda t: AutomatonTrace(t, solvers.group_product(t))},
     "binary_addition": {"full": CarryTrace},

@@ -29,7 +29,8 @@ def trace_viewer(model, layout, x: str):
             fig, axes = plt.subplots(layers, 1, figsize=(0.35 * len(tokens) + 1, 1.3 * layers + 0.6), sharex=True)
             for layer, ax in enumerate(np.atleast_1d(axes)):
                 weights = maps[step, layer].max(0)
-                ax.bar(np.arange(len(tokens)), weights, color=["C1" if i == position else "C0" for i in range(len(tokens))])
+                colours = ["C1" if i == position else "C0" for i in range(len(tokens))]
+                ax.bar(np.arange(len(tokens)), weights, color=colours)
                 ax.set_ylim(0, 1)
                 ax.set_ylabel(f"layer {layer + 1}")
             ax.set_xticks(np.arange(len(tokens)), [t if i <= position else "·" for i, t in enumerate(tokens)],

@@ -7,7 +7,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ...errors import check, check_choice
+from ...errors import ConfigError, check, check_choice
 
 MODES = ("recurrent", "chunked")
 """``recurrent``: the definition, one step at a time. ``chunked``: the fast form for training."""
@@ -52,3 +52,71 @@ def causal_mask(size: int, like: torch.Tensor, strict: bool = False) -> torch.Te
 
 def result(y: torch.Tensor, state, return_state: bool):
     return (y, state) if return_state else y
+
+
+def check_inputs(op: str, **arguments) -> dict[str, int]:
+    """Check an op's tensor arguments before it runs; return the sizes of the named axes.
+
+    Each keyword is an argument's name and a pair (value, shape): the shape is a string of axis names
+    (``"B H T K"``), a digit for an axis of that size, ``...`` for any number of trailing axes, or a
+    tuple of such strings where several shapes are allowed. An axis name met twice must have the same
+    size everywhere. A value None is an absent optional argument; a tuple value (a state made of
+    several tensors) comes with a tuple of shapes, one per tensor. Every tensor must be floating point,
+    of one dtype and on one device. The first argument that breaks a rule is named in the
+    :class:`~recur_tutorial.errors.ConfigError`.
+    """
+    sizes: dict[str, object] = {}
+    first: tuple[str, torch.Tensor] | None = None
+    flat = []
+    for name, (value, shape) in arguments.items():
+        if isinstance(shape, list) and value is not None:
+            check(isinstance(value, (tuple, list)) and len(value) == len(shape),
+                  f"{op}: {name} must be a tuple of {len(shape)} tensors, got {type(value).__name__}")
+            flat += [(f"{name}[{i}]", v, s) for i, (v, s) in enumerate(zip(value, shape))]
+        else:
+            flat.append((name, value, shape))
+    for name, value, shape in flat:
+        if value is None:
+            continue
+        alternatives = shape if isinstance(shape, tuple) else (shape,)
+        check(torch.is_tensor(value), f"{op}: {name} must be a tensor of shape {' or '.join(alternatives)}, "
+                                      f"got {type(value).__name__}")
+        check(value.is_floating_point(), f"{op}: {name} must be a floating-point tensor, got {value.dtype}")
+        if first is None:
+            first = (name, value)
+        check(value.dtype == first[1].dtype,
+              f"{op}: {name} is {value.dtype} but {first[0]} is {first[1].dtype}; give every tensor one dtype")
+        check(value.device == first[1].device,
+              f"{op}: {name} is on {value.device} but {first[0]} is on {first[1].device}; give every tensor one device")
+        for alternative in alternatives:
+            bound = _bind(alternative.split(), tuple(value.shape), sizes)
+            if bound is not None:
+                sizes = bound
+                break
+        else:
+            known = ", ".join(f"{axis}={size}" for axis, size in sizes.items() if axis != "...")
+            expected = " or ".join(f"({', '.join(a.split())})" for a in alternatives)
+            raise ConfigError(f"{op}: {name} has shape {tuple(value.shape)}, expected {expected}"
+                              + (f" with {known} from the arguments before it" if known else ""))
+    return sizes
+
+
+def _bind(axes: list[str], shape: tuple[int, ...], sizes: dict) -> dict | None:
+    """``sizes`` extended by the axes of ``shape``, or None if ``shape`` does not fit ``axes``."""
+    sizes = dict(sizes)
+    if axes and axes[-1] == "...":
+        if len(shape) < len(axes) - 1:
+            return None
+        rest = shape[len(axes) - 1:]
+        if sizes.setdefault("...", rest) != rest:
+            return None
+        axes, shape = axes[:-1], shape[:len(axes) - 1]
+    if len(axes) != len(shape):
+        return None
+    for axis, size in zip(axes, shape):
+        if axis.isdigit():
+            if size != int(axis):
+                return None
+        elif sizes.setdefault(axis, size) != size:
+            return None
+    return sizes

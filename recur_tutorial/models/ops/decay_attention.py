@@ -36,7 +36,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ._common import causal_mask, check_mode, chunked, result, unchunked
+from ._common import causal_mask, check_inputs, check_mode, chunked, result, unchunked
 from .diagonal import diagonal_linear_rnn
 
 LEAF = 2
@@ -50,6 +50,9 @@ def decay_attention(q, k, v, log_alpha, u=None, *, initial_state=None, return_st
     Returns y (B × H × T × V), and the final state S (B × H × K × V) when ``return_state``.
     """
     check_mode(mode, chunk_size)
+    check_inputs("decay_attention", q=(q, "B H T K"), k=(k, "B H T K"), v=(v, "B H T V"),
+                 log_alpha=(log_alpha, ("B H T K", "B H T 1", "1 H 1 1")), u=(u, "H K"),
+                 initial_state=(initial_state, "B H K V"))
     batch, heads, _, width = q.shape
     state = initial_state if initial_state is not None else q.new_zeros(batch, heads, width, v.shape[-1])
     form = _recurrent if mode == "recurrent" else _chunked

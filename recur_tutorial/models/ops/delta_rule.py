@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import torch
 
-from ._common import causal_mask, check_mode, chunked, result, unchunked
+from ._common import causal_mask, check_inputs, check_mode, chunked, result, unchunked
 
 
 def delta_rule(q, k, v, beta, *, initial_state=None, return_state=False, mode="chunked", chunk_size=32):
@@ -27,6 +27,8 @@ def delta_rule(q, k, v, beta, *, initial_state=None, return_state=False, mode="c
     The state is S: B × H × K × V.
     """
     check_mode(mode, chunk_size)
+    check_inputs("delta_rule", q=(q, "B H T K"), k=(k, "B H T K"), v=(v, "B H T V"), beta=(beta, "B H T"),
+                 initial_state=(initial_state, "B H K V"))
     batch, heads, _, width = q.shape
     state = initial_state if initial_state is not None else q.new_zeros(batch, heads, width, v.shape[-1])
     form = _recurrent if mode == "recurrent" else _chunked

@@ -32,7 +32,7 @@ import math
 import torch
 from torch.autograd.function import once_differentiable
 
-from ._common import check_mode, chunked, result, unchunked
+from ._common import check_inputs, check_mode, chunked, result, unchunked
 
 
 def diagonal_linear_rnn(a, b, *, initial_state=None, return_state=False, mode="chunked", chunk_size=None):
@@ -41,6 +41,7 @@ def diagonal_linear_rnn(a, b, *, initial_state=None, return_state=False, mode="c
     ``initial_state`` is h_0 (zero by default).
     """
     check_mode(mode, chunk_size)
+    check_inputs("diagonal_linear_rnn", a=(a, "B T ..."), b=(b, "B T ..."), initial_state=(initial_state, "B ..."))
     state = initial_state if initial_state is not None else a.new_zeros(a.shape[:1] + a.shape[2:])
     if mode == "recurrent":
         states = []

@@ -47,7 +47,8 @@ class Example:
                 Example(self.op, part(at, total - at), self.kwargs, self.time_axis))
 
     def to(self, dtype: torch.dtype) -> "Example":
-        return Example(self.op, tuple(a.to(dtype) for a in self.args), self.kwargs, self.time_axis)
+        kwargs = {key: value.to(dtype) if torch.is_tensor(value) else value for key, value in self.kwargs.items()}
+        return Example(self.op, tuple(a.to(dtype) for a in self.args), kwargs, self.time_axis)
 
 
 def example(name: str, length: int, *, batch: int = 2, heads: int = 2, key: int = 4, value: int = 3,
@@ -69,7 +70,8 @@ def example(name: str, length: int, *, batch: int = 2, heads: int = 2, key: int 
     cases = {
         "linear_attention": lambda: Example(linear_attention, (F.elu(q) + 1, F.elu(k) + 1, v)),
         "retention": lambda: Example(retention, (q, k, v, 0.5 + 0.49 * uniform(heads))),
-        "gated_linear_attention": lambda: Example(gated_linear_attention, (q, k, v, uniform(batch, heads, length, key))),
+        "gated_linear_attention": lambda: Example(gated_linear_attention,
+                                                  (q, k, v, uniform(batch, heads, length, key))),
         "rwkv6": lambda: Example(gated_linear_attention, (q, k, v, uniform(batch, heads, length, key)),
                                  {"u": normal(heads, key)}),
         "rwkv4_wkv": lambda: Example(rwkv4_wkv, (2 * uniform(channels), normal(channels), 3 * normal(*sequence),

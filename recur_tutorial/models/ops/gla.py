@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import torch
 
+from ._common import check_inputs
 from .decay_attention import decay_attention
 
 
@@ -20,6 +21,8 @@ def gated_linear_attention(q, k, v, alpha, u=None, *, initial_state=None, return
 
     The state is S: B × H × K × V. ``alpha`` is clamped away from 0 before its logarithm is taken.
     """
+    check_inputs("gated_linear_attention", q=(q, "B H T K"), k=(k, "B H T K"), v=(v, "B H T V"),
+                 alpha=(alpha, "B H T K"), u=(u, "H K"), initial_state=(initial_state, "B H K V"))
     log_alpha = alpha.clamp_min(torch.finfo(alpha.dtype).tiny).log()
     return decay_attention(q, k, v, log_alpha, u, initial_state=initial_state, return_state=return_state,
                            mode=mode, chunk_size=chunk_size)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from ._common import result
+from ._common import check_inputs, result
 from .decay_attention import decay_attention
 
 
@@ -21,6 +21,8 @@ def linear_attention(q, k, v, eps=1e-6, *, initial_state=None, return_state=Fals
 
     The state is the pair (S: B × H × K × V, z: B × H × K).
     """
+    check_inputs("linear_attention", q=(q, "B H T K"), k=(k, "B H T K"), v=(v, "B H T V"),
+                 initial_state=(initial_state, ["B H K V", "B H K"]))
     fused = None if initial_state is None else torch.cat([initial_state[0], initial_state[1][..., None]], -1)
     out, fused = decay_attention(
         q, k, torch.cat([v, v.new_ones(*v.shape[:-1], 1)], -1), None,

@@ -7,11 +7,14 @@ with γ ∈ (0, 1) per head: the transition is γ I. Both forms are :func:`decay
 
 from __future__ import annotations
 
+from ._common import check_inputs
 from .decay_attention import decay_attention
 
 
 def retention(q, k, v, gamma, *, initial_state=None, return_state=False, mode="chunked", chunk_size=16):
     """q, k: B × H × T × K; v: B × H × T × V; gamma: H → y: B × H × T × V (state S: B × H × K × V)."""
+    check_inputs("retention", q=(q, "B H T K"), k=(k, "B H T K"), v=(v, "B H T V"), gamma=(gamma, "H"),
+                 initial_state=(initial_state, "B H K V"))
     log_gamma = gamma.log()[None, :, None, None]  # constant in time: every chunk's decays are alike
     return decay_attention(q, k, v, log_gamma, initial_state=initial_state, return_state=return_state,
                            mode=mode, chunk_size=chunk_size)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import torch
 
-from ._common import check_mode, chunked, result, unchunked
+from ._common import check_inputs, check_mode, chunked, result, unchunked
 
 
 def rwkv4_wkv(w, u, k, v, *, initial_state=None, return_state=False, mode="chunked", chunk_size=32):
@@ -35,6 +35,8 @@ def rwkv4_wkv(w, u, k, v, *, initial_state=None, return_state=False, mode="chunk
     The state is (r, ℓ), each B × C: r = a / b and ℓ = log b; the empty state is (0, −∞).
     """
     check_mode(mode, chunk_size)
+    check_inputs("rwkv4_wkv", w=(w, "C"), u=(u, "C"), k=(k, "B T C"), v=(v, "B T C"),
+                 initial_state=(initial_state, ["B C", "B C"]))
     if initial_state is None:
         zeros = k.new_zeros(k.shape[0], k.shape[2])
         initial_state = (zeros, torch.full_like(zeros, float("-inf")))

@@ -23,7 +23,7 @@ import math
 import torch
 from torch.autograd.function import once_differentiable
 
-from ._common import check_mode, result
+from ._common import check_inputs, check_mode, result
 from .diagonal import default_chunk_size, diagonal_linear_rnn, scan, transition_gradient
 
 
@@ -31,6 +31,8 @@ def selective_scan(x, delta, A, B, C, D, *, negative_eigenvalues=False, initial_
                    return_state=False, mode="chunked", chunk_size=None):
     """x, delta: B × T × E; A: E × N; B, C: B × T × N; D: E → y: B × T × E (state h: B × E × N)."""
     check_mode(mode, chunk_size)
+    check_inputs("selective_scan", x=(x, "B T E"), delta=(delta, "B T E"), A=(A, "E N"), B=(B, "B T N"),
+                 C=(C, "B T N"), D=(D, "E"), initial_state=(initial_state, "B E N"))
     if mode == "recurrent":
         states, last = diagonal_linear_rnn(transition(delta, A, negative_eigenvalues), drive(delta * x, B),
                                            initial_state=initial_state, return_state=True, mode=mode)
@@ -89,6 +91,6 @@ class _ChunkedSelectiveScan(torch.autograd.Function):
             exponent.addcmul_(exponent, a)
         else:  # Z = ∂L/∂ā ⊙ ā
             exponent.mul_(a)
-        grad_A = torch.mul(exponent, delta[..., None], out=a).sum(1).sum(0)  # over ā, free now; T first is fast
+        grad_A = (exponent * delta[..., None]).sum(1).sum(0)  # not into ā: saved tensors stay intact; T first is fast
         grad_delta = sum_over_n(exponent.mul_(A), torch.ones_like(C))  # Σ_n Z_ten A_en
         return grad_delta, grad_A, grad_u, grad_B, sum_over_e(grad_y, states), grad_initial, None, None
