@@ -116,6 +116,17 @@ def test_the_landing_page_lists_every_chapter_s_results(built_book):
 
 
 @pytest.mark.slow
+def test_the_teaching_page_has_a_syllabus_entry_per_chapter(built_book):
+    page = (built_book / "book/teaching.html").read_text()
+    assert "&lt;!-- syllabus --&gt;" not in page and "syllabus -->" not in page
+    for chapter in CHAPTERS:
+        assert f"Chapter {int(Path(chapter).name[:2])}:" in page
+    for field in ("Time:", "Prerequisites:", "Lecture:", "Lab:", "Homework:"):
+        assert page.count(field) == len(CHAPTERS), field
+    assert "otter run" in page and "tools/assignment.py" in page
+
+
+@pytest.mark.slow
 def test_front_matter_and_bibliography_are_built(built_book):
     for page in ("book/intro.html", "book/running.html", "book/teaching.html", "book/bibliography.html"):
         assert (built_book / page).exists()

@@ -226,7 +226,7 @@ def test_every_chapter_lists_its_runs_with_distinct_keys():
 
 def test_chapter_script_sweep_prints_an_estimate_for_the_full_profile(tmp_path):
     env = dict(os.environ, RECUR_TUTORIAL_PROGRESS="0")
-    code = textwrap.dedent(f"""
+    code = textwrap.dedent("""
         from recur_tutorial.experiments.estimate import estimate
         from recur_tutorial.experiments import chomsky
         runs = chomsky.runs("full", tasks=["parity_check"], models=["lstm"])

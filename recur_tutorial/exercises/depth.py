@@ -21,8 +21,11 @@ def divisible_by_three(x: str) -> str:
 
 @checker(hint="read the bits left to right and keep the value so far modulo 3: reading bit b turns value v into 2v + b")
 def check_divisible_by_three(dfa: DFA, max_length: int = 10) -> Verdict:
-    """Compare ``dfa`` with the reference on every binary string up to ``max_length``, then check that
-    the hand-built RNN of ``dfa`` agrees with it on a long string. Answers with a verdict."""
+    """Compare ``dfa`` (a DFA, or a function that builds one) with the reference on every binary
+    string up to ``max_length``, then check that the hand-built RNN of ``dfa`` agrees with it on a
+    long string. Answers with a verdict."""
+    if callable(dfa) and not isinstance(dfa, DFA):
+        dfa = dfa()
     if not isinstance(dfa, DFA) or tuple(dfa.alphabet) != ("0", "1"):
         raise Wrong("give a DFA over the alphabet '01'")
     for length in range(max_length + 1):

@@ -145,7 +145,10 @@ def execute_runs(runs: list[Run], store: Store, *, workers: int, backend: str, a
     check(isinstance(workers, int) and workers >= 1, f"workers must be a positive integer, got {workers!r}")
     if address and backend != "ray":
         raise ConfigError("an address is a Ray cluster's: use it with backend='ray'")
-    results = _ray(runs, workers, device, address) if backend == "ray" else _local(runs, min(workers, len(runs)), device)
+    if backend == "ray":
+        results = _ray(runs, workers, device, address)
+    else:
+        results = _local(runs, min(workers, len(runs)), device)
     for run, (record, weights) in progress_bar(results, desc="runs", total=len(runs), show=progress and bool(runs)):
         store.put(run, record, weights)
 

@@ -58,7 +58,8 @@ def provenance(*, workers: int = 1, threads: int | None = None, seconds: float |
 
     return {
         "package": __version__, "commit": git_commit(), "torch": torch.__version__,
-        "python": platform.python_version(), "device": device_name(device), "threads": threads or torch.get_num_threads(),
+        "python": platform.python_version(), "device": device_name(device),
+        "threads": threads or torch.get_num_threads(),
         "workers": workers, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "seconds": None if seconds is None else round(float(seconds), 3),
     }

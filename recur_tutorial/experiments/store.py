@@ -84,16 +84,28 @@ class Store:
         """Every record in the store."""
         return [read_json(path) for path in sorted(self.records_dir.glob("*.json"))]
 
-    def model(self, run: Run, device=None):
-        """The trained model of ``run`` (evaluation mode) and its layout, from the stored weights.
-        A run not yet in the store is run first, through :func:`~recur_tutorial.experiments.run_grid`."""
+    def history(self, run: Run):
+        """The training history kept in the record of ``run`` (step, length, loss, accuracy; at most
+        :data:`~recur_tutorial.experiments.run.HISTORY_POINTS` rows), running it first if needed."""
+        import pandas as pd
+
+        self._ensure(run)
+        return pd.DataFrame(self.record(run)["history"])
+
+    def _ensure(self, run: Run) -> None:
+        """Run ``run`` through the engine unless its weights are in the store; refuse a failed run."""
         if not self.weights_path(run).exists():
             from .engine import run_grid
 
             run_grid([run], self, workers=1, progress=False)
-            record = self.record(run)
-            if record.get("status") == "failed":
-                raise RuntimeError(f"run {run.name} on {run.task} (seed {run.seed}) failed: {record['error']}")
+        record = self.record(run)
+        if record.get("status") == "failed":
+            raise RuntimeError(f"run {run.name} on {run.task} (seed {run.seed}) failed: {record['error']}")
+
+    def model(self, run: Run, device=None):
+        """The trained model of ``run`` (evaluation mode) and its layout, from the stored weights.
+        A run not yet in the store is run first, through :func:`~recur_tutorial.experiments.run_grid`."""
+        self._ensure(run)
         model, layout = run.build()
         weights = torch.load(io.BytesIO(self.weights_path(run).read_bytes()), weights_only=True)
         model.load_state_dict(weights)

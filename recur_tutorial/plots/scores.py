@@ -60,3 +60,41 @@ def depth_against_length(table: pd.DataFrame, chance: float, ax=None):
     ax.set_ylabel("accuracy of the product")
     ax.legend(title="", fontsize=8)
     return ax
+
+
+def accuracy_at_every_length(table: pd.DataFrame, *, train_max: int = 40, title: str = "", order=None, ax=None):
+    """Accuracy at every prefix length (a tagging grid's per-length table), one line per model, the
+    mean over seeds; the dashed line marks the longest training length."""
+    curves = table.groupby(["model", "length"]).accuracy.mean().reset_index()
+    ax = ax or plt.subplots(figsize=(9, 3.8))[1]
+    sns.lineplot(data=curves, x="length", y="accuracy", hue="model", hue_order=order, ax=ax, lw=1)
+    ax.axvline(train_max, color="0.5", ls="--", lw=1)
+    ax.set(ylim=(0, 1.03), title=title)
+    ax.legend(fontsize=7, ncol=2 if curves.model.nunique() > 6 else 1, bbox_to_anchor=(1.01, 1), loc="upper left")
+    ax.figure.tight_layout()
+    return ax
+
+
+def accuracy_by_group(table: pd.DataFrame, *, group: str, chance: float, title: str = "", ax=None):
+    """Bars of ``table.accuracy`` per value of ``table[group]``, with the chance level dashed."""
+    ax = ax or plt.subplots(figsize=(6, 3))[1]
+    ax.bar(table[group], table.accuracy, color="C0")
+    ax.axhline(chance, color="0.5", ls="--", lw=1, label="chance")
+    ax.set(xlabel=group, ylabel="accuracy", ylim=(0, 1), title=title)
+    ax.legend()
+    ax.figure.tight_layout()
+    return ax
+
+
+def training_curves(histories: pd.DataFrame, *, y: str = "loss", hue: str = "model", col: str = "task",
+                    title: str = ""):
+    """Training histories (columns step, ``y``, ``hue``, ``col``, seed), one panel per ``col`` value,
+    one line per (``hue``, seed): where learning jumps."""
+    grid = sns.relplot(data=histories, x="step", y=y, hue=hue, units="seed", estimator=None, col=col, kind="line",
+                       height=2.8, aspect=1.4, lw=1, facet_kws={"sharey": True})
+    if y == "loss":
+        grid.set(yscale="log")
+    grid.set_titles("{col_name}")
+    if title:
+        grid.figure.suptitle(title, y=1.03)
+    return grid
