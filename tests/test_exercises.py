@@ -47,6 +47,10 @@ CHECKS = {
     "smallest_automata": lambda answer: chomsky.check_smallest_automata(answer, _broken),
     "states_for_reversal": lambda answer: chomsky.check_states_for_reversal(_broken),
     "chance_levels": lambda answer: chomsky.check_chance_levels(_broken),
+    "window_rule": lambda answer: depth.check_window_rule(_broken),
+    "trace_depth": lambda answer: cot.check_trace_depth(_broken),
+    "prefix_layers": lambda answer: depth.check_prefix_layers(_broken),
+    "sequential_depth": lambda answer: revisit.check_sequential_depth(_broken),
 }
 
 

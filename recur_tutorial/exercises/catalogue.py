@@ -70,6 +70,18 @@ def divisible_by_three_dfa():
     return automata.from_function("div3", "01", [0, 1, 2], 0, lambda r, b: (2 * r + int(b)) % 3,
                                   lambda r: "1" if r == 0 else "0")
     # END SOLUTION''', "check_divisible_by_three(divisible_by_three_dfa)"),
+        CodingExercise("ex-ch2-window", 1, '''\
+from recur_tutorial.exercises.depth import check_window_rule
+
+
+def rule(previous, current):
+    return int(previous == 0 and current == 0)  # SOLUTION''', "check_window_rule(rule)"),
+        CodingExercise("ex-ch2-depth", 1, '''\
+from recur_tutorial.exercises.depth import check_prefix_layers
+
+
+def layers_needed(n):
+    return (n - 1).bit_length()  # SOLUTION''', "check_prefix_layers(layers_needed)"),
     ),
     "chapters/03_chain_of_thought": (
         CodingExercise("ex-ch3-trace", 2, '''\
@@ -78,6 +90,21 @@ from recur_tutorial.exercises.cot import check_full_state_trace
 
 def trace(x):
     return [x[0] + c for c in x]  # SOLUTION''', "check_full_state_trace(trace)"),
+        CodingExercise("ex-ch3-cost", 1, '''\
+from recur_tutorial.exercises.cot import check_trace_depth
+
+
+def critical_path(layers, n):
+    return layers * (n + 1)  # SOLUTION''', "check_trace_depth(critical_path)"),
+        CodingExercise("ex-ch3-counter", 2, '''\
+from itertools import accumulate
+
+from recur_tutorial.exercises.cot import check_full_state_trace
+
+
+def counter_trace(x):
+    return [count % 4 for count in accumulate(symbol == "a" for symbol in x)]  # SOLUTION''',
+                       'check_full_state_trace(counter_trace, task="modular_counter")'),
     ),
     "chapters/04_recurrence_completeness": (
         CodingExercise("ex-parity-by-hand", 2, '''\
@@ -133,6 +160,18 @@ designs = {  # (axis, recurrence-complete per symbol); axis: "time", "depth" or 
     "Recurrent Transformer (seed paper)": ("time", True), "DeltaNet": ("time", False),
     # END SOLUTION
 }''', "check_classification(designs)"),
+        CodingExercise("ex-depth-per-token", 2, '''\
+import math
+
+from recur_tutorial.exercises.revisit import check_sequential_depth
+
+
+def depth(design, t, layers):
+    # BEGIN SOLUTION
+    return {"Transformer": layers, "Recurrent Transformer (seed paper)": t * layers, "LSTM": t * layers,
+            "Linear Transformer": layers * max(1, math.ceil(math.log2(t))),
+            "Transformer + full-state chain of thought": (t + 1) * layers}[design]
+    # END SOLUTION''', "check_sequential_depth(depth)"),
     ),
 }
 
