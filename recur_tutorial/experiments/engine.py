@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import signal
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -56,7 +57,10 @@ def execute_safely(run: Run, device: str | None = None, workers: int = 1) -> tup
 
 
 # ---- local worker processes ------------------------------------------------------------------------
-def _one_thread() -> None:
+def _worker_setup() -> None:
+    """A worker process: one torch thread, no progress bars, and Ctrl-C left to the driver (which
+    stops the sweep; a worker interrupted at its own prompt would only print a traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     torch.set_num_threads(1)
     os.environ["RECUR_TUTORIAL_PROGRESS"] = "0"
 
@@ -68,7 +72,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     """A pool of ``workers`` spawned processes, kept for the next call (starting one costs seconds)."""
     pool = _POOL.get(workers)
     if pool is None or getattr(pool, "_broken", False):
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_one_thread)
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_setup)
         _POOL[workers] = pool
     return pool
 
