@@ -15,8 +15,9 @@ import pandas as pd
 from ..claims import Claims, Measured
 from ..published import published_scores
 from ..tables import chance_level
-from .grid import Run
+from .families import family_run, family_settings
 from .profiles import profile_settings
+from .run import Run
 
 QUICK_TASKS = ("parity_check", "cycle_navigation", "reverse_string", "duplicate_string")
 DELETANG_TASKS = (
@@ -28,13 +29,16 @@ DELETANG_TASKS = (
 MODELS = ("rnn", "lstm", "stack_rnn", "tape_rnn", "transformer")
 
 SETTINGS = {
-    "quick": {"tasks": QUICK_TASKS, "models": MODELS, "seeds": (0, 1, 2),
-              "test_max": 200, "test_step": 8,
-              "steps": {"rnn": 1000, "lstm": 2000, "stack_rnn": 500, "tape_rnn": 1000, "transformer": 300},
-              "batch_size": dict.fromkeys(MODELS, 64)},
+    "quick": {"tasks": QUICK_TASKS, "models": MODELS, "seeds": (0, 1, 2), "test_max": 200, "test_step": 8,
+              "steps": 1000, "batch_size": 64,
+              "overrides": {"lstm": {"steps": 2000}, "stack_rnn": {"steps": 500, "lr": 3e-3},
+                            "tape_rnn": {"lr": 3e-3, "schedule": "cosine"}, "transformer": {"steps": 300}}},
     "full": {"tasks": DELETANG_TASKS, "models": MODELS, "seeds": (0, 1, 2, 3, 4), "test_max": 500, "test_step": 1,
-             "steps": dict.fromkeys(MODELS, 10_000), "batch_size": dict.fromkeys(MODELS, 128)},
+             "steps": 10_000, "batch_size": 128, "overrides": {}},
 }
+"""Learning rates, warm-up, schedules and curricula are the families' (:mod:`.families`) unless a
+profile overrides them: recurrent models see short inputs first, the Transformer every length
+throughout."""
 QUICK_GRID = {  # task → the networks run on it: its level's own, those one level down, the Transformer
     "parity_check": ("rnn", "lstm", "transformer"),
     "cycle_navigation": ("rnn", "lstm", "transformer"),
@@ -42,7 +46,6 @@ QUICK_GRID = {  # task → the networks run on it: its level's own, those one le
     "duplicate_string": ("stack_rnn", "tape_rnn", "transformer"),
 }
 """The quick profile's runs; the full profile runs every model on every task."""
-LEARNING_RATES = {"rnn": 3e-3, "lstm": 3e-3, "stack_rnn": 3e-3, "tape_rnn": 3e-3, "transformer": 1e-3}
 # The Transformer gets rotary positions, a relative encoding like the one Delétang et al. used. The
 # stack and the tape get one cell more than the longest test input (runs() sets memory_size), so that
 # they can hold it; the tape is shorter while training (64 cells hold every training input) and
@@ -50,10 +53,6 @@ LEARNING_RATES = {"rnn": 3e-3, "lstm": 3e-3, "stack_rnn": 3e-3, "tape_rnn": 3e-3
 MODEL_CONFIG = {"transformer": {"d_model": 64, "n_layers": 2, "n_heads": 4, "positional": "rope"},
                 "tape_rnn": {"training_memory_size": 64, "write_layers": ()}}
 MEMORY_MODELS = ("stack_rnn", "tape_rnn")
-# Recurrent models see short inputs first: the ceiling of the training lengths rises over the
-# first half of training (Curriculum "increasing"); the Transformer sees every length throughout.
-CURRICULA = {"transformer": "uniform"}
-TRAIN_OPTIONS = {"transformer": {"warmup": 50}, "tape_rnn": {"schedule": "cosine"}}
 # Every model reads one computation token per input symbol before it answers duplicate_string
 # (Delétang et al.'s computation steps): the Tape-RNN needs them to rewind its tape.
 LAYOUT_OPTIONS = {"duplicate_string": {"computation_steps": 1}}
@@ -88,27 +87,24 @@ def runs(profile: str, tasks=None, models=None) -> list[Run]:
     """The runs of ``profile``, optionally restricted to some tasks and models."""
     s = profile_settings(profile, SETTINGS)
     lengths = test_lengths(s["test_max"], s["test_step"])
-    return [
-        Run(task=task, model=model, seed=seed, steps=s["steps"][model], batch_size=s["batch_size"][model],
-            lr=LEARNING_RATES[model], test_lengths=lengths, curriculum=CURRICULA.get(model, "increasing"),
-            model_config=model_config(model, s["test_max"]), train_options=TRAIN_OPTIONS.get(model, {}),
-            layout_options=LAYOUT_OPTIONS.get(task, {}))
-        for task, task_models in grid(profile).items() if not tasks or task in tasks
-        for model in task_models if not models or model in models for seed in s["seeds"]
-    ]
+    return [family_run(model, s, task=task, seed=seed, test_lengths=lengths,
+                       model_config=model_config(model, s["test_max"]), layout_options=LAYOUT_OPTIONS.get(task, {}))
+            for task, task_models in grid(profile).items() if not tasks or task in tasks
+            for model in task_models if not models or model in models for seed in s["seeds"]]
 
 
 def settings_table(profile: str) -> pd.DataFrame:
     """Per model of ``profile``: its training settings and configuration, as its runs use them."""
     s = profile_settings(profile, SETTINGS)
     models = dict.fromkeys(m for task_models in grid(profile).values() for m in task_models)
-    return pd.DataFrame([
-        {"model": model, "steps": s["steps"][model], "batch": s["batch_size"][model], "lr": LEARNING_RATES[model],
-         "curriculum": CURRICULA.get(model, "increasing"),
-         "schedule": ", ".join(f"{k} {v}" for k, v in TRAIN_OPTIONS.get(model, {}).items()) or "constant lr",
-         "configuration": ", ".join(f"{k} {v}" for k, v in model_config(model, s["test_max"]).items()) or "defaults"}
-        for model in models
-    ])
+    rows = []
+    for model in models:
+        f = family_settings(model, s)
+        rows.append({"model": model, "steps": f["steps"], "batch": f["batch_size"], "lr": f["lr"],
+                     "warm-up steps": f["warmup"], "lr schedule": f["schedule"], "curriculum": f["curriculum"],
+                     "configuration": ", ".join(f"{k} {v}" for k, v in model_config(model, s["test_max"]).items())
+                     or "defaults"})
+    return pd.DataFrame(rows)
 
 
 def seed_table(table: pd.DataFrame) -> pd.DataFrame:

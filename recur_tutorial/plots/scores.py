@@ -119,7 +119,8 @@ def accuracy_by_group(table: pd.DataFrame, *, group: str, chance: float, title: 
     return ax
 
 
-def training_curves(histories: pd.DataFrame, *, y: str = "loss", hue: str = "model", col: str = "task", title: str = ""):
+def training_curves(histories: pd.DataFrame, *, y: str = "loss", hue: str = "model", col: str = "task",
+                    title: str = ""):
     """Training histories (columns step, ``y``, ``hue``, ``col``, seed), one panel per ``col`` value,
     one line per (``hue``, seed): where learning jumps."""
     grid = sns.relplot(data=histories, x="step", y=y, hue=hue, units="seed", estimator=None, col=col, kind="line",
