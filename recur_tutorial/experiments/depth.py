@@ -16,7 +16,7 @@ GROUP = "S3"
 DEPTHS = (1, 2, 4)
 
 SETTINGS = {
-    "quick": {"seeds": (0, 1), "lengths": (2, 4, 8), "steps": {"transformer": 400, "lstm": 400},
+    "quick": {"seeds": (0, 1, 2), "lengths": (2, 4, 8), "steps": {"transformer": 400, "lstm": 400},
               "batch_size": 64},
     "full": {"seeds": (0, 1, 2), "lengths": (4, 8, 16, 32), "steps": {"transformer": 3000, "lstm": 3000},
              "batch_size": 128},
