@@ -21,8 +21,10 @@ from ..errors import check, check_choice
 from ..evaluation import SOLVED
 from ..results import read_json
 from ..training import loss_and_accuracy
-from .grid import Run
+from . import completeness
+from .families import family_run
 from .profiles import profile_settings
+from .run import Run
 
 
 @dataclass(frozen=True)
@@ -128,24 +130,30 @@ DESIGNS: dict[str, tuple[str, dict]] = {
 }
 
 SETTINGS = {
-    "quick": {"seeds": (0, 1, 2), "steps": 400, "batch_size": 64, "train_length": 40, "test_max": 200,
+    "quick": {"seeds": (0, 1, 2), "steps": 400, "batch_size": 64, "overrides": {}, "train_length": 40, "test_max": 200,
               "n_steps_test": (1, 2, 4, 8), "cost_lengths": (64, 256, 1024, 4096), "cost_tokens": 4096,
               "cost_repeats": 1},
-    "full": {"seeds": (0, 1, 2), "steps": 3000, "batch_size": 64, "train_length": 40, "test_max": 500,
+    "full": {"seeds": (0, 1, 2), "steps": 3000, "batch_size": 64, "overrides": {}, "train_length": 40, "test_max": 500,
              "n_steps_test": (1, 2, 4, 8, 16), "cost_lengths": (64, 256, 1024, 4096, 16384), "cost_tokens": 16384,
              "cost_repeats": 3},
 }
+"""Learning rates and warm-up are the families' (:mod:`.families`)."""
+
+
+def design_runs(profile: str) -> list[Run]:
+    """The designs of ``DESIGNS`` on parity (tagging layout, as Chapter 4)."""
+    s = profile_settings(profile, SETTINGS)
+    length = s["train_length"]
+    return [family_run(name, s, label=label, task="parity_check", seed=seed, layout="tagging",
+                       train_lengths=(length, length), test_lengths=tuple(range(1, s["test_max"] + 1)),
+                       model_config=config)
+            for label, (name, config) in DESIGNS.items() for seed in s["seeds"]]
 
 
 def runs(profile: str) -> list[Run]:
-    """Universal Transformer and recurrent Transformer on parity (tagging layout, as Chapter 4)."""
-    s = profile_settings(profile, SETTINGS)
-    return [Run(task="parity_check", model=name, seed=seed, layout="tagging", steps=s["steps"],
-                batch_size=s["batch_size"], lr=3e-3 if label == "Recurrent Transformer" else 1e-3,
-                train_lengths=(s["train_length"], s["train_length"]),
-                test_lengths=tuple(range(1, s["test_max"] + 1)), model_config=config, label=label,
-                train_options={} if label == "Recurrent Transformer" else {"warmup": 50})
-            for label, (name, config) in DESIGNS.items() for seed in s["seeds"]]
+    """Every run of the chapter: its designs, and Chapter 4's grid for the trade-off (kept in the
+    same store, so they are trained once)."""
+    return design_runs(profile) + completeness.grid_runs(profile)
 
 
 # ---- what parallel training buys, as the length grows ---------------------------------------------
@@ -186,7 +194,8 @@ def training_cost(lengths, *, tokens_per_batch: int = 4096, repeats: int = 2, de
     layout = tasks.get_layout("tagging", tasks.get("parity_check"))
     device = torch.device(device) if device else torch.device("cpu")
     lengths = [int(n) for n in lengths]
-    check(tokens_per_batch >= max(lengths), f"tokens_per_batch ({tokens_per_batch}) must be at least the length {max(lengths)}")
+    check(tokens_per_batch >= max(lengths),
+          f"tokens_per_batch ({tokens_per_batch}) must be at least the length {max(lengths)}")
     rows = []
     for label, (name, config, form) in (specs or COST_MODELS).items():
         model = models.build(name, layout, seed=0, **config).to(device).train()
@@ -273,7 +282,8 @@ def measured_answer(chapter: str, measurements: dict) -> str:
             lstm = depth[depth.model == "LSTM, 1 layer"].accuracy.min()
             at4 = depth[depth.length == 4].groupby("model").accuracy
             return (f"S3 word problem: LSTM at least {lstm:.2f} at every n ≤ {depth.length.max()}; at n = 4, one layer "
-                    f"at most {at4.max()['Transformer, 1 layer']:.2f}, four layers at least {at4.min()['Transformer, 4 layers']:.2f}")
+                    f"at most {at4.max()['Transformer, 1 layer']:.2f}, "
+                    f"four layers at least {at4.min()['Transformer, 4 layers']:.2f}")
         if chapter == "chapter3":
             summary = pd.DataFrame(measurements["summary"])
             parity = summary[summary.task == "parity_check"].groupby("model")
@@ -310,6 +320,6 @@ def closing_summary(directory) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("chapter")
 
 
-__all__ = ["COMPARISON", "COST_MODELS", "DESIGNS", "Design", "SETTINGS", "comparison_table", "depth_sweep",
-           "closing_summary", "growth_exponent", "measured_answer", "measured_scores", "runs", "sequential_depth_per_token", "solved_counts",
-           "training_cost"]
+__all__ = ["COMPARISON", "COST_MODELS", "DESIGNS", "Design", "SETTINGS", "closing_summary", "comparison_table",
+           "depth_sweep", "design_runs", "growth_exponent", "measured_answer", "measured_scores", "runs",
+           "sequential_depth_per_token", "solved_counts", "training_cost"]
