@@ -7,6 +7,7 @@ import torch
 from recur_tutorial.exercises import cot as exercises
 from recur_tutorial.experiments import cot
 from recur_tutorial.runtime import threads
+from recur_tutorial.tasks import greedy_generate
 from recur_tutorial.theory import automata, dfa_transformer
 
 
@@ -53,7 +54,11 @@ def test_generation_table_columns(tiny):
     run, model = tiny
     table = cot.generation_table(model, run.layout(), [3, 5], n=4)
     assert list(table.length) == [3, 5]
-    assert table.accuracy.between(0, 1).all() and table["trace right"].between(0, 1).all()
+    generator = torch.Generator().manual_seed(10_000)  # the table's seed: the same sequences, drawn again
+    for row in table.itertuples():
+        out = greedy_generate(model, run.layout(), 4, row.length, generator)
+        assert row.accuracy == float(out.answer_accuracy.mean())
+        assert table.loc[row.Index, "trace right"] == float((out.trace_accuracy == 1).float().mean())
 
 
 def test_same_seed_same_model(tmp_path):
