@@ -43,6 +43,7 @@ test-fast: setup lint      ## lint, then the unit and property tests only
 bench: setup
 	$(PY) bench/tasks.py
 	$(PY) bench/ops.py
+	$(PY) bench/sweep.py
 	$(PY) bench/memory_rnn.py
 
 clean:

@@ -16,13 +16,10 @@ counts the seeds that meet a bound, for a claim of the form "k of 3 seeds".
 from __future__ import annotations
 
 import math
-import platform
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import torch
 
 from .errors import check, check_choice
 from .results import write_json
@@ -141,17 +138,15 @@ class Claims:
         return [r for r in self.records if not r["holds"]]
 
     def save(self, directory: str | Path) -> Path:
-        """Write the claims and measurements to ``directory/<chapter>.json``; then assert them all."""
+        """Write the claims, the measurements and their provenance (package, commit, torch, device,
+        the run engine's workers, date) to ``directory/<chapter>.json``; then assert them all."""
+        from .experiments.engine import usable_cores
+        from .experiments.provenance import provenance
+
         path = write_json(
             Path(directory) / f"{self.chapter}.json",
-            {
-                "chapter": self.chapter,
-                "claims": self.records,
-                "measurements": self.measurements,
-                "machine": {"python": platform.python_version(), "torch": torch.__version__,
-                            "device": "cuda" if torch.cuda.is_available() else "cpu"},
-                "written": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            },
+            {"chapter": self.chapter, "claims": self.records, "measurements": self.measurements,
+             "provenance": provenance(workers=usable_cores())},
         )
         if self.failed:
             lines = [f"  {r['claim']}: measured {r['value']:.3f}, needed {r['relation']} {r['bound']}"
@@ -160,5 +155,5 @@ class Claims:
         return path
 
     def table(self):
-        """The claims as a pandas table, for display in the chapter."""
-        return pd.DataFrame(self.records)
+        """The claims as a pandas table, for display in the chapter (numbers to three decimals)."""
+        return pd.DataFrame(self.records).round(3)

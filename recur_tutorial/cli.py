@@ -1,4 +1,5 @@
-"""Command line: ``python -m recur_tutorial train --task parity_check --model lstm``.
+"""Command line: ``python -m recur_tutorial train --task parity_check --model lstm``, and ``sweep``
+(a chapter's grid, :mod:`recur_tutorial.experiments.sweep`).
 
 Bad names or impossible settings exit with status 2 and a message that says what is allowed; a run
 whose loss diverges (NaN or infinite) exits with status 1 and names the step, the loss and the
@@ -13,6 +14,7 @@ import sys
 from . import models, tasks
 from .errors import ConfigError, TrainingDiverged
 from .evaluation import evaluate
+from .experiments import sweep
 from .runtime import describe_device, get_device
 from .training import Curriculum, train
 
@@ -56,6 +58,7 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m recur_tutorial", description=__doc__.splitlines()[0])
     commands = top.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="list tasks, layouts and models")
+    sweep.add_parser(commands)
     run = commands.add_parser("train", help="train one model on one task, then print accuracy per length")
     run.add_argument("--task", required=True)
     run.add_argument("--model", required=True)
@@ -80,6 +83,12 @@ def main(argv: list[str] | None = None) -> int:
         print("layouts:", ", ".join(tasks.LAYOUTS.names()))
         print("models: ", ", ".join(models.names()))
         return 0
+    if args.command == "sweep":
+        try:
+            return sweep.main(args)
+        except ConfigError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
     try:
         device = get_device(args.device)
         train_max = args.train_lengths.stop - 1

@@ -13,6 +13,8 @@ import operator
 from dataclasses import dataclass
 from typing import Iterable
 
+import time
+
 import pandas as pd
 import torch
 
@@ -20,6 +22,7 @@ from .errors import ConfigError, check, check_integer
 from .models import SequenceModel
 from .runtime import check_fits, get_device
 from .tasks import Batch, CausalLM, Layout, greedy_answer_accuracy
+from .tasks.generation import greedy_generate
 from .tasks.layouts import Tagging
 
 SOLVED = 0.9
@@ -29,7 +32,7 @@ ATTENTION_BUDGET = 2**24
 
 @dataclass
 class Evaluation:
-    table: pd.DataFrame  # columns: length, accuracy
+    table: pd.DataFrame  # columns: length, accuracy (and, from evaluate_generation, trace right, seconds)
     train_max: int
 
     @property
@@ -101,3 +104,38 @@ def evaluate(
     else:
         accuracies = [_accuracy_at(model, layout, n, batch_size, generator, device) for n in lengths]
     return Evaluation(pd.DataFrame({"length": lengths, "accuracy": accuracies}), train_max)
+
+
+@torch.no_grad()
+def evaluate_generation(
+    model: SequenceModel,
+    layout: CausalLM,
+    lengths: Iterable[int],
+    *,
+    train_max: int = 40,
+    batch_size: int = 64,
+    seed: int = 10_000,
+    device: torch.device | str | None = None,
+) -> Evaluation:
+    """Greedy generation on the causal language-model layout, length by length: the answer accuracy
+    (as :func:`evaluate` reports it), the fraction of sequences whose whole trace the model wrote
+    right (``trace right``; NaN without a trace) and the wall time of the generation (``seconds``)."""
+    check(isinstance(layout, CausalLM), f"evaluate_generation needs the causal_lm layout, got {type(layout).__name__}")
+    lengths = sorted(set(int(n) for n in lengths))
+    check(len(lengths) > 0 and lengths[0] >= 1, f"test lengths must be positive integers, got {lengths[:5]}")
+    device = get_device() if device is None else torch.device(device)
+    model.to(device).eval()
+    generator, rows = torch.Generator().manual_seed(seed), []
+    for length in lengths:
+        started = time.perf_counter()
+        out = greedy_generate(model, layout, batch_size, length, generator, device)
+        rows.append({"length": length, "accuracy": float(out.answer_accuracy.mean()),
+                     "trace right": float((out.trace_accuracy == 1).float().mean())
+                     if layout.trace is not None else float("nan"),
+                     "seconds": time.perf_counter() - started})
+    return Evaluation(pd.DataFrame(rows), train_max)
+
+
+EVALUATORS = {"lengths": evaluate, "generation": evaluate_generation}
+"""How a run is scored: ``lengths`` (accuracy per length, :func:`evaluate`) or ``generation``
+(greedy generation with the trace's own accuracy, :func:`evaluate_generation`)."""

@@ -116,7 +116,42 @@ def test_the_landing_page_lists_every_chapter_s_results(built_book):
 
 
 @pytest.mark.slow
+def test_the_teaching_page_has_a_syllabus_entry_per_chapter(built_book):
+    page = (built_book / "book/teaching.html").read_text()
+    assert "&lt;!-- syllabus --&gt;" not in page and "syllabus -->" not in page
+    for chapter in CHAPTERS:
+        assert f"Chapter {int(Path(chapter).name[:2])}:" in page
+    for field in ("Time:", "Prerequisites:", "Lecture:", "Lab:", "Homework:"):
+        assert page.count(field) == len(CHAPTERS), field
+    assert "otter run" in page and "tools/assignment.py" in page
+
+
+@pytest.mark.slow
 def test_front_matter_and_bibliography_are_built(built_book):
     for page in ("book/intro.html", "book/running.html", "book/teaching.html", "book/bibliography.html"):
         assert (built_book / page).exists()
     assert "Delétang" in (built_book / "book/bibliography.html").read_text()
+
+
+@pytest.mark.slow
+def test_the_book_trains_every_run_once_and_only_the_runs_its_chapters_list(built_book):
+    """Every chapter gets its models from the profile's run store: in one build each run key is
+    fitted once, and the store holds exactly the runs that the chapters' run lists declare."""
+    from recur_tutorial.experiments import Store
+    from recur_tutorial.experiments.store import run_id
+    from recur_tutorial.experiments.sweep import CHAPTERS, chapter_runs
+
+    store = Store(BUILD / "results" / "store" / "quick")
+    fits = store.fits()
+    assert fits and max(fits.values()) == 1, [k for k, n in fits.items() if n > 1]
+    declared = {run_id(run) for chapter in CHAPTERS for run in chapter_runs(chapter, "quick")}
+    stored = {path.stem for path in store.records_dir.glob("*.json")}
+    assert stored == declared and set(fits) == declared
+
+
+@pytest.mark.slow
+def test_results_carry_their_provenance(built_book):
+    for number in range(1, len(CHAPTERS) + 1):
+        provenance = json.loads((BUILD / "results" / f"chapter{number}.json").read_text())["provenance"]
+        assert {"package", "commit", "torch", "device", "threads", "workers", "date"} <= set(provenance)
+        assert provenance["seconds"] > 0

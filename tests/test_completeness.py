@@ -26,7 +26,7 @@ def test_published_table_as_transcribed():
 
 @pytest.mark.parametrize("profile", ["quick", "full"])
 def test_chapter4_runs(profile):
-    runs = completeness.runs(profile)
+    runs = completeness.grid_runs(profile)
     assert len({r.key for r in runs}) == len(runs)
     parity = [r for r in runs if r.task == "parity_check"]
     claimed = {"LSTM", "DeltaNet [-1, 1]", "Linear Transformer", "RWKV-4", "Mamba [0, 1]"}
@@ -52,17 +52,6 @@ def test_chapter4_models_are_in_the_zoo():
 def test_model_groups_partition_the_models():
     groups = set(completeness.NEGATIVE) | set(completeness.POSITIVE_LINEAR) | {"LSTM", "Transformer"}
     assert groups == set(completeness.MODELS) == set(completeness.THEORY)
-
-
-def test_trained_model_is_cached(tmp_path):
-    settings = dict(completeness.SETTINGS["quick"], steps=3, test_max=50)
-    run = completeness.make_run("parity_check", "LSTM", 0, settings)
-    first, layout, seconds = completeness.trained_model(run, tmp_path)
-    assert len(list(tmp_path.glob("*.pt"))) == 1
-    again, _, seconds_again = completeness.trained_model(run, tmp_path)
-    tokens = torch.randint(0, 2, (2, 9))
-    assert torch.equal(first(tokens), again(tokens)) and layout.in_vocab == 2
-    assert seconds_again == seconds > 0  # the time of the training, kept with the weights
 
 
 def test_exercise_checkers_accept_the_solutions_and_reject_wrong_answers():

@@ -12,9 +12,8 @@ import recur_tutorial as rt
 from recur_tutorial import cli
 from recur_tutorial.claims import Claims, Measured
 from recur_tutorial.errors import ConfigError
-from recur_tutorial.experiments import Run, run_grid, summarise
 from recur_tutorial.models.positional import Positional, alibi_slopes, sinusoidal_table
-from recur_tutorial.results import read_json, write_json
+from recur_tutorial.results import write_json
 
 CORE_MODELS = ["rnn", "gru", "lstm", "transformer"]
 
@@ -175,22 +174,6 @@ def test_tagging_evaluation_in_one_pass_matches_length_by_length():
         batch = layout.batch(16, n, generator)
         apart.append(float((WrongEveryThird()(batch.tokens).argmax(-1)[:, -1] == batch.targets[:, -1]).float().mean()))
     assert result.table.accuracy.tolist() == apart
-
-
-def test_grid_stores_each_run_and_skips_it_when_restarted(tmp_path, monkeypatch):
-    path = tmp_path / "runs.json"
-    runs = [Run("parity_check", "lstm", seed=s, steps=5, batch_size=8, test_lengths=(5, 45)) for s in (0, 1)]
-    table = run_grid(runs[:1], path, progress=False)
-    assert set(table.seed) == {0}
-    executed = []
-    original = Run.execute
-    monkeypatch.setattr(Run, "execute", lambda self, device=None: executed.append(self.seed) or original(self, device))
-    table = run_grid(runs, path, progress=False)
-    assert executed == [1]
-    assert len(read_json(path)) == 2
-    summary = summarise(table)
-    assert summary.loc[0, "seeds"] == 2
-    assert 0 <= summary.loc[0, "worst"] <= summary.loc[0, "mean"] <= summary.loc[0, "best"] <= 1
 
 
 def test_results_are_written_atomically(tmp_path):

@@ -4,11 +4,18 @@
 import pytest
 import torch
 
+from recur_tutorial.evaluation import evaluate_generation
 from recur_tutorial.exercises import cot as exercises
-from recur_tutorial.experiments import cot
+from recur_tutorial.experiments import Store, cot, profile_settings
 from recur_tutorial.runtime import threads
 from recur_tutorial.tasks import greedy_generate
 from recur_tutorial.theory import automata, dfa_transformer
+
+QUICK = profile_settings("quick", cot.SETTINGS)
+
+
+def tiny_run(trace="full", seed=0, steps=3):
+    return cot.cot_run("parity_check", trace, "alibi", seed, {**QUICK, "steps": steps})
 
 
 @pytest.mark.parametrize("name", ["parity_check", "modular_counter", "cycle_navigation"])
@@ -36,14 +43,13 @@ def test_exercise_checker_says_right_and_wrong():
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    run = cot.CoTRun("parity_check", steps=3)
-    model, seconds = cot.train_run(run, tmp_path_factory.mktemp("tiny"))
-    return run, model
+    model, layout = Store(tmp_path_factory.mktemp("tiny")).model(tiny_run())
+    return layout, model
 
 
 def test_attention_maps_are_causal_distributions(tiny):
-    run, model = tiny
-    tokens = run.layout().sequences(1, 6, torch.Generator().manual_seed(0)).tokens
+    layout, model = tiny
+    tokens = layout.sequences(1, 6, torch.Generator().manual_seed(0)).tokens
     maps = cot.attention_maps(model, tokens)
     assert maps.shape == (2, 4, tokens.shape[1], tokens.shape[1])
     assert maps.sum(-1) == pytest.approx(1.0, abs=1e-5)
@@ -51,8 +57,8 @@ def test_attention_maps_are_causal_distributions(tiny):
 
 
 def test_generation_table_columns(tiny):
-    run, model = tiny
-    table = cot.generation_table(model, run.layout(), [3, 5], n=4)
+    layout, model = tiny
+    table = evaluate_generation(model, layout, [3, 5], batch_size=4).table
     assert list(table.length) == [3, 5]
     generator = torch.Generator().manual_seed(10_000)  # the table's seed: the same sequences, drawn again
     for row in table.itertuples():
@@ -62,14 +68,14 @@ def test_generation_table_columns(tiny):
 
 
 def test_same_seed_same_model(tmp_path):
-    a, _ = cot.train_run(cot.CoTRun("parity_check", steps=2, seed=3), tmp_path / "a")
-    b, _ = cot.train_run(cot.CoTRun("parity_check", steps=2, seed=3), tmp_path / "b")
+    a, _ = Store(tmp_path / "a").model(tiny_run(seed=3, steps=2))
+    b, _ = Store(tmp_path / "b").model(tiny_run(seed=3, steps=2))
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
 
 
 def test_trace_attention_shapes(tiny):
-    run, model = tiny
-    tokens, maps = cot.trace_attention(model, run.layout(), "01101")
+    layout, model = tiny
+    tokens, maps = cot.trace_attention(model, layout, "01101")
     assert tokens[0] == "<bos>" and tokens[-2] == "<sep>" and tokens[-1].startswith("y:")
     assert [t[:2] for t in tokens[1:-2]] == ["x:", "s:"] * 5
     assert maps.shape == (6, 2, 4, len(tokens))
@@ -79,7 +85,9 @@ def test_trace_attention_shapes(tiny):
 def test_profiles_list_runs():
     quick = cot.runs("quick")
     assert {r.task for r in quick} >= {"parity_check", "modular_counter"}
-    assert any(r.trace == "partial" for r in quick) and any(r.trace is None for r in quick)
+    traces = {r.layout_options.get("trace", "-") for r in quick}
+    assert {"partial", None, "full"} <= traces and cot.LSTM_LABEL in {r.name for r in quick}
+    assert {r.evaluator for r in quick if r.layout == "causal_lm"} == {"generation"}
     assert len(cot.runs("full")) > len(quick)
 
 
@@ -94,8 +102,8 @@ def test_trace_viewer_builds(tiny):
     pytest.importorskip("ipywidgets")
     from recur_tutorial.widgets import trace_viewer
 
-    run, model = tiny
-    view = trace_viewer(model, run.layout(), "0110")
+    layout, model = tiny
+    view = trace_viewer(model, layout, "0110")
     assert view.children[0].max == 4  # four trace tokens and the answer: steps 0..4
 
 
@@ -107,12 +115,3 @@ def test_summarise_columns():
     row = cot.summarise(table).iloc[0]
     assert row.in_distribution == 1.0 and row.beyond == pytest.approx(0.6) and row.beyond_min == 0.5
     assert row.trace_right_beyond == pytest.approx(0.5)
-
-
-def test_run_all_restarts_without_training_again(tmp_path, monkeypatch):
-    """A second call finds every model and table on disk: nothing is trained, the table is the same."""
-    runs = [cot.CoTRun("parity_check", steps=2), cot.CoTRun("parity_check", None, steps=2)]
-    first, _ = cot.run_all(runs, [3, 5], 4, tmp_path)
-    monkeypatch.setattr(cot.Run, "fit", lambda *args, **kwargs: pytest.fail("trained again"))
-    again, trained = cot.run_all(runs, [3, 5], 4, tmp_path)
-    assert first.equals(again) and len(trained) == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from recur_tutorial.exercises import completeness, cot, depth, revisit
+from recur_tutorial.exercises import chomsky, completeness, cot, depth, revisit
 from recur_tutorial.exercises.verdict import Verdict, Wrong, checker
 
 
@@ -44,6 +44,13 @@ CHECKS = {
     "classification": lambda answer: revisit.check_classification(answer),
     "divisible_by_three": lambda answer: depth.check_divisible_by_three(answer),
     "full_state_trace": lambda answer: cot.check_full_state_trace(_broken),
+    "smallest_automata": lambda answer: chomsky.check_smallest_automata(answer, _broken),
+    "states_for_reversal": lambda answer: chomsky.check_states_for_reversal(_broken),
+    "chance_levels": lambda answer: chomsky.check_chance_levels(_broken),
+    "window_rule": lambda answer: depth.check_window_rule(_broken),
+    "trace_depth": lambda answer: cot.check_trace_depth(_broken),
+    "prefix_layers": lambda answer: depth.check_prefix_layers(_broken),
+    "sequential_depth": lambda answer: revisit.check_sequential_depth(_broken),
 }
 
 
@@ -53,3 +60,39 @@ def test_no_answer_makes_a_checker_raise(name, answer):
     verdict = CHECKS[name](answer)
     assert isinstance(verdict, Verdict) and not verdict
     assert verdict.message and verdict.hint
+
+
+def test_every_catalogued_exercise_is_right_when_solved_and_wrong_as_handed_out():
+    from recur_tutorial.exercises.catalogue import EXERCISES
+    from tools.export_notebooks import solution_code, student_code
+
+    for chapter, exercises in EXERCISES.items():
+        for exercise in exercises:
+            solved, handed_out = {}, {}
+            exec(solution_code(exercise.solution), solved)  # noqa: S102 - the book's own exercise code
+            exec(student_code(exercise.solution), handed_out)  # noqa: S102
+            right, wrong = eval(exercise.check, solved), eval(exercise.check, handed_out)  # noqa: S307
+            assert isinstance(right, Verdict) and right, (chapter, exercise.label, str(right))
+            assert isinstance(wrong, Verdict) and not wrong and wrong.hint, (chapter, exercise.label)
+
+
+def test_every_chapter_labels_the_exercises_its_catalogue_names():
+    import nbformat
+
+    from recur_tutorial.exercises.catalogue import EXERCISES
+
+    for chapter, exercises in EXERCISES.items():
+        text = "\n".join(c.source for c in nbformat.read(f"{chapter}.ipynb", as_version=4).cells)
+        for exercise in exercises:
+            assert f":label: {exercise.label}" in text and exercise.check.split("(")[0] in text, exercise.label
+
+
+def test_chapter_1_checkers_give_counter_examples():
+    from recur_tutorial.theory import automata
+
+    parity = automata.from_function("p", "01", [0, 1, 2, 3], 0, lambda q, b: (q + int(b)) % 4, lambda q: str(q % 2))
+    cycle = automata.from_function("c", "0+-", range(5), 0, lambda q, s: (q + {"+": 1, "-": -1, "0": 0}[s]) % 5, str)
+    too_big = chomsky.check_smallest_automata(parity, cycle)
+    assert not too_big and "has 4 states; 2 suffice" in too_big.message
+    assert not chomsky.check_states_for_reversal(lambda n: 2 * n)
+    assert "chance is 0.2" in chomsky.check_chance_levels(lambda task: 0.5).message

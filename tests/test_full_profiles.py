@@ -1,5 +1,5 @@
 """The full profiles (GPU, not run in CI) are at least runnable: every distinct configuration they
-list builds, trains for two steps and is evaluated, shrunk to toy sizes."""
+list builds, trains for two steps and is scored, shrunk to toy sizes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from recur_tutorial.experiments import chomsky, completeness, cot, depth, revisit
+from recur_tutorial.experiments.sweep import CHAPTERS, chapter_runs
 
 
 def distinct(runs):
@@ -24,19 +24,11 @@ def shrunk(run):
                    train_lengths=(min(run.train_lengths[0], 3), min(high, 3)))
 
 
-GRID_RUNS = distinct(chomsky.runs("full") + depth.runs("full") + completeness.runs("full")
-                     + completeness.cot_runs("full") + revisit.runs("full"))
+FULL_RUNS = distinct(run for chapter in CHAPTERS for run in chapter_runs(chapter, "full"))
 
 
-@pytest.mark.parametrize("run", GRID_RUNS, ids=lambda run: f"{run.task}-{run.name}-{run.layout}")
-def test_every_full_profile_grid_run_trains_and_is_scored(run):
-    record = shrunk(run).execute()
-    assert len(record["accuracy"]) == 2
+@pytest.mark.parametrize("run", FULL_RUNS, ids=lambda run: f"{run.task}-{run.name}-{run.layout}")
+def test_every_full_profile_run_trains_and_is_scored(run):
+    record, weights = shrunk(run).execute()
+    assert len(record["accuracy"]) == 2 and weights
     assert all(0 <= a <= 1 for a in record["accuracy"])
-
-
-@pytest.mark.parametrize("run", distinct(cot.runs("full")), ids=lambda run: f"{run.task}-{run.label}")
-def test_every_full_profile_chain_of_thought_run_trains_and_generates(run, tmp_path):
-    model, _ = cot.train_run(replace(run, steps=2), tmp_path)
-    table = cot.generation_table(model, run.layout(), [3], n=4)
-    assert len(table) == 1

@@ -18,6 +18,7 @@ seconds it holds; a field that a chapter never wrote shows as a dash, never as N
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 
 import nbformat
@@ -104,6 +105,42 @@ def add_card(notebook_path: Path, chapter: str, timings: dict) -> None:
     cells.insert(1, cell)
     notebook.cells = cells
     nbformat.write(notebook, notebook_path)
+
+
+def exercise_titles(chapter: str) -> list[tuple[str, str]]:
+    """(label, title) of each exercise of a chapter, in reading order."""
+    notebook = nbformat.read(ROOT / f"{chapter}.ipynb", as_version=4)
+    text = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    return [(label, title) for title, label in re.findall(r"^```\{exercise\} (.+)\n:label: ([\w-]+)", text, re.M)]
+
+
+def points(exercise) -> str:
+    return f"auto-checked, {exercise.points} point{'s' * (exercise.points != 1)}"
+
+
+def syllabus(chapters: list[str], timings: dict) -> str:
+    """Per chapter: lecture, lab, homework (auto-checked exercises with their points), time, prerequisites."""
+    from recur_tutorial.exercises.catalogue import exercises_of
+
+    sections = []
+    for chapter in chapters:
+        meta = chapter_meta()[chapter]
+        checked = {e.label: e for e in exercises_of(chapter)}
+        title = nbformat.read(ROOT / f"{chapter}.ipynb", as_version=4).cells[0].source.split("\n")[0].lstrip("# ")
+        homework = "; ".join(f"*{name}* ({points(checked[label]) if label in checked else 'written'})"
+                             for label, name in exercise_titles(chapter))
+        measured = timings.get(chapter)
+        run = (f"quick profile {duration(measured['seconds'])} in the last build" if measured
+               else "quick profile not timed yet")
+        sections.append("\n".join([
+            f"### Chapter {chapter_number(chapter)}: {title}", "",
+            f"- **Time:** {meta['sessions']} ({run}).",
+            f"- **Prerequisites:** {'; '.join(meta['prerequisites'])}.",
+            f"- **Lecture:** {meta['lecture']}.",
+            f"- **Lab:** {meta['lab']}.",
+            f"- **Homework:** {homework}.",
+        ]))
+    return "\n\n".join(sections)
 
 
 ALIASES = {"torch": "torch_version", "written": "date", "version": "package_version", "commit": "git_commit"}

@@ -5,8 +5,9 @@
 The book's sources (``_config.yml``, ``_toc.yml``, ``book/``) are copied to ``_build/source/`` and
 each chapter listed in ``_toc.yml`` is executed into ``_build/source/chapters/``: the committed
 chapters stay without outputs. The cell papermill injects is tagged ``remove-cell`` so the book
-hides it. Each chapter writes its claims and numbers to ``_build/results/<chapter>.json``; the wall
-time of each chapter goes to ``_build/results/timings.json``.
+hides it. Each chapter writes its claims and numbers to ``_build/results/chapterN.json``; the wall
+time of each chapter goes to ``_build/results/timings.json`` and into that file's provenance. The
+chapters' runs are kept in the run store of the profile, ``_build/results/store/<profile>/``.
 """
 
 from __future__ import annotations
@@ -61,6 +62,15 @@ def execute(chapter: str, profile: str) -> float:
     return time.perf_counter() - started
 
 
+def stamp_seconds(chapter: str, seconds: float) -> None:
+    """Write the chapter's wall time into the provenance of its results JSON (chapterN.json)."""
+    path = RESULTS / f"chapter{int(Path(chapter).name.split('_')[0])}.json"
+    record = read_json(path)
+    if record is not None:
+        record.setdefault("provenance", {})["seconds"] = round(seconds, 1)
+        write_json(path, record)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default="quick", choices=PROFILES)
@@ -80,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         seconds = execute(chapter, args.profile)
         timings[chapter] = {"profile": args.profile, "seconds": round(seconds, 1)}
         write_json(RESULTS / "timings.json", timings)
+        stamp_seconds(chapter, seconds)
         print(f"  done in {seconds:.0f} s", flush=True)
     stage_book()
     return 0

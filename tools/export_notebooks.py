@@ -13,7 +13,9 @@ Each chapter's Markdown is rewritten into what Jupyter renders:
 - citations: author-year text, ``{cite}`` as (Author Year; …), ``{cite:t}`` as Author (Year), and a
   reference list of the works cited at the end of the notebook;
 - solutions: after their exercise in the instructor version, removed from the student version;
-  code cells tagged ``solution`` likewise (the exercise cells with the checker calls stay in both).
+  code cells tagged ``solution`` likewise;
+- after each auto-checked exercise (``recur_tutorial.exercises.catalogue``), a code cell ending in its
+  checker call: with the answers left as ``...`` for the student, filled in for the instructor.
 
 A first code cell installs the companion package at the commit the book was built from, from the
 repository address in ``_config.yml``. Any directive or role the converter does not know is an error
@@ -35,6 +37,9 @@ import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from recur_tutorial.exercises.catalogue import exercises_of  # noqa: E402
 VERSIONS = ("student", "instructor")
 # The built book (with its notebooks/) is published on the repository's GitHub Pages branch, from
 # which Colab opens the student notebooks (book/running.md says how to publish).
@@ -324,6 +329,41 @@ def labels_elsewhere(path: Path) -> dict:
     return found
 
 
+def solution_code(solution: str) -> str:
+    """The instructor's code without Otter's markers (``# SOLUTION``, ``# BEGIN/END SOLUTION``)."""
+    lines = [line for line in solution.split("\n") if line.strip() not in ("# BEGIN SOLUTION", "# END SOLUTION")]
+    return "\n".join(re.sub(r"\s*# SOLUTION$", "", line) for line in lines)
+
+
+def student_code(solution: str) -> str:
+    """The code a student completes: each answer replaced by ``...``, as Otter Assign does."""
+    from otter.assign.solutions import replace_solutions
+
+    return "\n".join(replace_solutions(solution.split("\n"), "python"))
+
+
+def exercise_cell(exercise, version: str) -> nbformat.NotebookNode:
+    code = solution_code(exercise.solution) if version == "instructor" else student_code(exercise.solution)
+    return nbformat.v4.new_code_cell(f"{code}\n\n{exercise.check}", metadata={"tags": ["exercise"]})
+
+
+def with_exercise_cells(cell, exercises: dict, version: str) -> list:
+    """Split a Markdown cell before each exercise and put the code of a checked one after its text."""
+    anchors = [(m.start(), m["label"]) for m in re.finditer(r'<a id="(?P<label>[\w.-]+)"></a>', cell.source)
+               if m["label"] in exercises]
+    if not anchors:
+        return [cell]
+    cells, starts = [], [0] + [start for start, _ in anchors]
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else len(cell.source)
+        text = cell.source[start:end].strip("\n")
+        if text:
+            cells.append(nbformat.v4.new_markdown_cell(text))
+        if index:
+            cells.append(exercise_cell(exercises[anchors[index - 1][1]], version))
+    return cells
+
+
 def convert(path: Path, version: str, bibliography: Bibliography, commit: str) -> nbformat.NotebookNode:
     if version not in VERSIONS:
         raise ConversionError(f"unknown version {version!r}; versions: {VERSIONS}")
@@ -331,6 +371,7 @@ def convert(path: Path, version: str, bibliography: Bibliography, commit: str) -
     chapter = Chapter(elsewhere=labels_elsewhere(path))
     number_blocks(notebook.cells, chapter)
     converter = Converter(bibliography, chapter, version)
+    checked = {exercise.label: exercise for exercise in exercises_of(f"chapters/{path.stem}")}
     cells = []
     for cell in notebook.cells:
         tags = cell.metadata.get("tags", [])
@@ -339,9 +380,10 @@ def convert(path: Path, version: str, bibliography: Bibliography, commit: str) -
         cell = copy.deepcopy(cell)
         if cell.cell_type == "markdown":
             cell.source = converter.markdown(cell.source)
-            if not cell.source.strip():
-                continue
-        elif cell.cell_type == "code":
+            if cell.source.strip():
+                cells += with_exercise_cells(cell, checked, version)
+            continue
+        if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
         cells.append(cell)
     if chapter.cited:

@@ -10,7 +10,8 @@ Copies ``_config.yml``, ``_toc.yml`` and ``book/`` (the executed chapters are wr
   ``_static/mathjax/`` (its SVG output needs no web fonts, so it also works from ``file://``);
 - the Jupyter-native student and instructor notebooks (``notebooks/``) and the results JSON of each
   chapter (``results/``), published at the root of the built book;
-- a chapter card on top of each executed chapter, and the list of results on the landing page.
+- a chapter card on top of each executed chapter, the list of results on the landing page and the
+  syllabus on the teaching page.
 
 Staging again replaces what it generated; ``npm ci`` runs once per lock file.
 """
@@ -35,6 +36,7 @@ ASSETS = SOURCE / "_assets"  # html_static_path in _config.yml: copied into the 
 EXTRA = SOURCE / "_extra"    # html_extra_path in _config.yml: copied to the root of the built book
 RESULTS = BUILD / "results"
 RESULTS_MARKER = "<!-- results of this build -->"  # in book/intro.md: replaced by the table of results
+SYLLABUS_MARKER = "<!-- syllabus -->"  # in book/teaching.md: replaced by the syllabus (book/chapters.yml)
 MATHJAX_PARTS = ("tex-svg-full.js", "a11y", "adaptors", "input", "output/svg", "output/svg.js", "sre", "ui")
 
 
@@ -77,7 +79,7 @@ def install_mathjax() -> str:
 
 def stage_generated() -> None:
     """Notebooks, results, chapter cards and the landing page's results list."""
-    from tools.chapter_cards import add_card, results_table
+    from tools.chapter_cards import add_card, results_table, syllabus
     from tools.export_notebooks import chapters_in_toc, export
 
     export(EXTRA / "notebooks")
@@ -95,6 +97,8 @@ def stage_generated() -> None:
             results[chapter] = read_json(path, default={})
     intro = SOURCE / "book" / "intro.md"
     intro.write_text(intro.read_text().replace(RESULTS_MARKER, results_table(chapters_in_toc(), results, timings)))
+    teaching = SOURCE / "book" / "teaching.md"
+    teaching.write_text(teaching.read_text().replace(SYLLABUS_MARKER, syllabus(chapters_in_toc(), timings)))
 
 
 def stage_book() -> None:

@@ -49,3 +49,16 @@ def check_full_state_trace(trace: Callable[[str], list[Hashable]], task: str = "
                 raise Wrong(f"{x!r} and {other!r} both end on token {tokens[-1]!r} but their answers differ")
     n_tokens = len({token for token, _ in step.values()})
     return f"a full-state trace with {n_tokens} distinct tokens"
+
+
+@checker(hint="every trace token needs all L layers after the token before it is known; count the tokens "
+              "written before the answer, and the answer itself")
+def check_trace_depth(critical_path) -> str:
+    """Exercise 3.2: ``critical_path(layers, n)``, the layer applications on the critical path of a
+    chain-of-thought model that writes ``n`` trace tokens and then its answer, compared with L (n + 1)."""
+    for layers in (1, 2, 4, 12):
+        for n in (1, 2, 10, 40, 200):
+            got = critical_path(layers, n)
+            if got != layers * (n + 1):
+                raise Wrong(f"layers = {layers}, n = {n}: {layers * (n + 1)} layer applications, not {got!r}")
+    return "L (n + 1): the depth grows with the input, as a recurrence's does; a direct answer has depth L"

@@ -84,5 +84,31 @@ def check_classification(answer: dict[str, tuple[str, bool]]) -> str:
     return f"{len(answer)} designs classified as in the chapter's table"
 
 
-__all__ = ["AXES", "KINDS", "check_classification", "check_critical_path", "reference_classification",
-           "reference_critical_path"]
+
+
+def _reference_depths():
+    return {
+        "Transformer": lambda t, layers: layers,
+        "Recurrent Transformer (seed paper)": lambda t, layers: t * layers,
+        "LSTM": lambda t, layers: t * layers,
+        "Linear Transformer": lambda t, layers: layers * max(1, math.ceil(math.log2(t))),
+        "Transformer + full-state chain of thought": lambda t, layers: (t + 1) * layers,
+    }
+
+
+@checker(hint="count the layer applications that must run one after another between the inputs and the "
+              "output at position t: a recurrence waits for t - 1, a scan for log2 t rounds")
+def check_sequential_depth(depth: Callable[[str, int, int], int]) -> str:
+    """Exercise 5.3: ``depth(design, t, layers)``, the sequential depth of the output at position t
+    (the table's *depth* column) for five designs of the chapter's table."""
+    for name, reference in _reference_depths().items():
+        for t in (1, 2, 7, 40, 500):
+            for layers in (1, 3):
+                expected, got = reference(t, layers), depth(name, t, layers)
+                if got != expected:
+                    raise Wrong(f"{name}, t = {t}, L = {layers}: depth {expected}, not {got!r}")
+    return "right for the five designs: only the recurrences along time (and the trace) grow linearly with t"
+
+
+__all__ = ["AXES", "KINDS", "check_classification", "check_critical_path", "check_sequential_depth",
+           "reference_classification", "reference_critical_path"]

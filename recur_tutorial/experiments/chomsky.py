@@ -9,8 +9,9 @@ ten thousand steps (a GPU).
 
 from __future__ import annotations
 
-from .grid import Run
+from .families import family_run
 from .profiles import profile_settings
+from .run import Run
 
 QUICK_TASKS = ("parity_check", "cycle_navigation", "reverse_string", "duplicate_string")
 DELETANG_TASKS = (
@@ -22,21 +23,16 @@ DELETANG_TASKS = (
 
 SETTINGS = {
     "quick": {"tasks": QUICK_TASKS, "models": ("rnn", "lstm", "transformer"), "seeds": (0, 1, 2),
-              "test_max": 200, "test_step": 8,
-              "steps": {"rnn": 1000, "lstm": 1000, "transformer": 300},
-              "batch_size": {"rnn": 64, "lstm": 64, "transformer": 64}},
+              "test_max": 200, "test_step": 8, "steps": 1000, "batch_size": 64,
+              "overrides": {"transformer": {"steps": 300}}},
     "full": {"tasks": DELETANG_TASKS, "models": ("rnn", "lstm", "transformer", "stack_rnn", "tape_rnn"),
-             "seeds": (0, 1, 2, 3, 4), "test_max": 500, "test_step": 1,
-             "steps": {"rnn": 10_000, "lstm": 10_000, "transformer": 10_000, "stack_rnn": 10_000, "tape_rnn": 10_000},
-             "batch_size": {"rnn": 128, "lstm": 128, "transformer": 128, "stack_rnn": 128, "tape_rnn": 128}},
+             "seeds": (0, 1, 2, 3, 4), "test_max": 500, "test_step": 1, "steps": 10_000, "batch_size": 128,
+             "overrides": {}},
 }
-LEARNING_RATES = {"rnn": 3e-3, "lstm": 3e-3, "transformer": 1e-3, "stack_rnn": 1e-3, "tape_rnn": 1e-3}
+"""Learning rates, warm-up and curricula are the families' (:mod:`.families`): recurrent models see
+short inputs first, the Transformer every length throughout."""
 # The Transformer gets rotary positions, a relative encoding like the one Delétang et al. used.
 MODEL_CONFIG = {"transformer": {"d_model": 64, "n_layers": 2, "n_heads": 4, "positional": "rope"}}
-# Recurrent models see short inputs first: the ceiling of the training lengths rises over the
-# first half of training (Curriculum "increasing"); the Transformer sees every length throughout.
-CURRICULA = {"transformer": "uniform"}
-TRAIN_OPTIONS = {"transformer": {"warmup": 50}}
 
 
 def test_lengths(test_max: int, step: int) -> tuple[int, ...]:
@@ -48,9 +44,5 @@ def runs(profile: str, tasks=None, models=None) -> list[Run]:
     """The runs of ``profile``, optionally restricted to some tasks and models."""
     s = profile_settings(profile, SETTINGS)
     lengths = test_lengths(s["test_max"], s["test_step"])
-    return [
-        Run(task=task, model=model, seed=seed, steps=s["steps"][model], batch_size=s["batch_size"][model],
-            lr=LEARNING_RATES[model], test_lengths=lengths, curriculum=CURRICULA.get(model, "increasing"),
-            model_config=MODEL_CONFIG.get(model, {}), train_options=TRAIN_OPTIONS.get(model, {}))
-        for task in (tasks or s["tasks"]) for model in (models or s["models"]) for seed in s["seeds"]
-    ]
+    return [family_run(model, s, task=task, seed=seed, test_lengths=lengths, model_config=MODEL_CONFIG.get(model, {}))
+            for task in (tasks or s["tasks"]) for model in (models or s["models"]) for seed in s["seeds"]]

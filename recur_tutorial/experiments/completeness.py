@@ -14,12 +14,12 @@ over lengths 41 and beyond.
 
 from __future__ import annotations
 
-
 import pandas as pd
 import torch
 
-from .grid import Run, trained_model
+from .families import family_run
 from .profiles import profile_settings
+from .run import Run, distinct
 
 WIDTH = 32
 
@@ -61,8 +61,9 @@ THEORY = {
 }
 """What the theory of the chapter says each transition is (the probe's table sits beside it)."""
 
-LEARNING_RATES = {"Transformer": 1e-3}
-DEFAULT_LR = 3e-3
+OVERRIDES = {"all": {"curriculum": "uniform"}}
+"""Learning rates and warm-up are the families' (:mod:`.families`); every model sees every training
+length from the start."""
 
 SETTINGS = {
     "quick": {
@@ -72,14 +73,19 @@ SETTINGS = {
                                   (("Linear Transformer", "RetNet", "RWKV-4", "Mamba [0, 1]", "Mamba [-1, 1]",
                                     "DeltaNet [0, 1]"), (0,))],
                  "cycle_navigation": [(("LSTM", "diagonal RNN [-1, 1]", "DeltaNet [-1, 1]"), (0,))]},
-        "steps": 400, "batch_size": 64, "train_length": 40, "test_max": 200,
+        "steps": 400, "batch_size": 64, "train_length": 40, "test_max": 200, "overrides": OVERRIDES,
         "probe_trained": ("LSTM", "diagonal RNN [0, 1]", "diagonal RNN [-1, 1]"),
+        # autoregression plus chain of thought hands the recurrence back (see cot_runs)
+        "cot": {"grid": {"parity_check": [(("diagonal RNN [0, 1]",), (0,))]},
+                "steps": 400, "batch_size": 64, "test_lengths": (20, 40, 80, 200), "test_batch": 128},
     },
     "full": {
         "grid": {task: [(tuple(MODELS), (0, 1, 2))] for task in
                  ("parity_check", "cycle_navigation", "modular_arithmetic", "word_problem")},
-        "steps": 3000, "batch_size": 64, "train_length": 40, "test_max": 500,
+        "steps": 3000, "batch_size": 64, "train_length": 40, "test_max": 500, "overrides": OVERRIDES,
         "probe_trained": STATEFUL,
+        "cot": {"grid": {task: [(POSITIVE_LINEAR, (0, 1, 2))] for task in ("parity_check", "cycle_navigation")},
+                "steps": 2000, "batch_size": 64, "test_lengths": (20, 40, 80, 160, 256, 500), "test_batch": 256},
     },
 }
 
@@ -90,26 +96,40 @@ TASK_OPTIONS = {"word_problem": {"group": "S3"}}
 
 
 def make_run(task: str, label: str, seed: int, s: dict) -> Run:
+    """The run of the model ``label`` on ``task`` with the profile's settings ``s``: the tagging
+    layout (every length 1..40 from one sequence of length 40), or read-then-write with five times
+    the steps for the tasks of ``READ_THEN_WRITE``."""
     name, config = MODELS[label]
     tagging = task not in READ_THEN_WRITE
     length = s["train_length"]
-    return Run(
-        task=task, model=name, seed=seed, layout="tagging" if tagging else "read_then_write",
-        steps=s["steps"] * (1 if tagging else 5), batch_size=s["batch_size"],
-        lr=LEARNING_RATES.get(label, DEFAULT_LR),
+    return family_run(
+        name, s, label=label, task=task, seed=seed, layout="tagging" if tagging else "read_then_write",
         train_lengths=(length, length) if tagging else (1, length),
         test_lengths=tuple(range(1, s["test_max"] + 1)) if tagging else
         tuple(sorted(set(range(1, length + 1, 3)) | set(range(length + 1, s["test_max"] + 1, 16)))),
-        task_options=TASK_OPTIONS.get(task, {}), model_config=config, label=label,
-        train_options={"warmup": 50} if label == "Transformer" else {},
+        task_options=TASK_OPTIONS.get(task, {}), model_config=config,
+        **({} if tagging else {"steps": 5 * s["steps"]}),
     )
 
 
-def runs(profile: str) -> list[Run]:
-    """Every (task, model, seed) run of the profile, in the order the chapter shows them."""
+def grid_runs(profile: str) -> list[Run]:
+    """Every (task, model, seed) run of the profile's grid, in the order the chapter shows them."""
     s = profile_settings(profile, SETTINGS)
     return [make_run(task, label, seed, s) for task, groups in s["grid"].items()
             for labels, seeds in groups for label in labels for seed in seeds]
+
+
+def run_of(profile: str, task: str, label: str, seed: int = 0) -> Run:
+    """One run with the profile's settings (in the grid or not, e.g. a model the probe needs)."""
+    return make_run(task, label, seed, profile_settings(profile, SETTINGS))
+
+
+def runs(profile: str) -> list[Run]:
+    """Every run of the chapter: the grid, the trained models the probe reads, and the
+    chain-of-thought runs."""
+    s = profile_settings(profile, SETTINGS)
+    probed = [run_of(profile, "parity_check", label) for label in s["probe_trained"]]
+    return distinct(grid_runs(profile) + probed + cot_runs(profile))
 
 
 COUNT_BINS = (0, 5, 10, 15, 20, 1_000_000)
@@ -146,30 +166,21 @@ def accuracy_below_and_above(by_count: pd.DataFrame, split: int) -> tuple[float,
 
 
 # ---- autoregression plus chain of thought hands the recurrence back ------------------------------
-COT = {
-    "quick": {"grid": {"parity_check": [(("diagonal RNN [0, 1]",), (0,))]},
-              "steps": 400, "batch_size": 64, "test_lengths": (20, 40, 80, 200), "test_batch": 128},
-    "full": {"grid": {task: [(POSITIVE_LINEAR, (0, 1, 2))] for task in ("parity_check", "cycle_navigation")},
-             "steps": 2000, "batch_size": 64, "test_lengths": (20, 40, 80, 160, 256, 500), "test_batch": 256},
-}
-"""Chain-of-thought runs: causal language-model layout, full-state trace interleaved with the input
-(x₁ s₁ x₂ s₂ … xₙ sₙ, then the answer), trained on input lengths 1..40 by next-token prediction;
-tested by greedy generation, the model reading its own trace tokens."""
-
-
 def cot_runs(profile: str) -> list[Run]:
-    """The chain-of-thought runs of the profile: plain grid runs on the causal_lm layout with the
-    full-state trace interleaved, scored by greedy generation (:func:`recur_tutorial.evaluate`)."""
-    s = profile_settings(profile, COT)
+    """The chain-of-thought runs of the profile (its ``cot`` settings): the causal language-model
+    layout with the full-state trace interleaved with the input (x₁ s₁ x₂ s₂ … xₙ sₙ, then the
+    answer), trained on input lengths 1..40 by next-token prediction and scored by greedy generation,
+    the model reading its own trace tokens (:func:`recur_tutorial.evaluate`)."""
+    profile_s = profile_settings(profile, SETTINGS)
+    s = {**profile_s, **profile_s["cot"]}
     return [
-        Run(task=task, model=MODELS[label][0], seed=seed, layout="causal_lm",
-            layout_options={"trace": "full", "interleave": True}, steps=s["steps"], batch_size=s["batch_size"],
-            lr=LEARNING_RATES.get(label, DEFAULT_LR), test_lengths=s["test_lengths"],
-            test_batch_size=s["test_batch"], task_options=TASK_OPTIONS.get(task, {}),
-            model_config=MODELS[label][1], label=label)
+        family_run(MODELS[label][0], s, label=label, task=task, seed=seed, layout="causal_lm",
+                   layout_options={"trace": "full", "interleave": True}, test_lengths=s["test_lengths"],
+                   test_batch_size=s["test_batch"], task_options=TASK_OPTIONS.get(task, {}),
+                   model_config=MODELS[label][1])
         for task, groups in s["grid"].items() for labels, seeds in groups for label in labels for seed in seeds
     ]
 
 
-__all__ = ["COT", "COUNT_BINS", "MODELS", "NEGATIVE", "POSITIVE_LINEAR", "SETTINGS", "STATEFUL", "THEORY",
-           "accuracy_below_and_above", "accuracy_by_net_count", "cot_runs", "make_run", "runs", "trained_model"]
+__all__ = ["COUNT_BINS", "MODELS", "NEGATIVE", "POSITIVE_LINEAR", "SETTINGS", "STATEFUL", "THEORY",
+           "accuracy_below_and_above", "accuracy_by_net_count", "cot_runs", "grid_runs", "make_run", "run_of", "runs"]

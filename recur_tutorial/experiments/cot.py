@@ -11,43 +11,21 @@ inputs are fed, its own s_t is fed back. A *partial* trace writes only part of t
 
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
-from .. import tasks
-from ..results import read_json, write_json
-from ..runtime import threads
 from ..models.transformer import Transformer
+from ..runtime import threads
 from ..tasks.generation import greedy_generate
-from .grid import Run, trained_model
+from .families import family_run
 from .profiles import profile_settings
+from .run import Run
 
 
 # ---- generation and attention ----------------------------------------------------------------------
-GENERATION_COLUMNS = ["length", "accuracy", "trace right", "seconds"]
-
-
-def generation_table(model: Transformer, layout, lengths, n: int = 64, seed: int = 10_000) -> pd.DataFrame:
-    """Per length: the answer accuracy of greedy generation, the fraction of sequences whose whole
-    trace the model wrote right, and the wall time of the generation."""
-    generator, rows = torch.Generator().manual_seed(seed), []
-    with threads(1):
-        for length in lengths:
-            started = time.perf_counter()
-            out = greedy_generate(model, layout, n, int(length), generator)
-            rows.append({"length": int(length), "accuracy": float(out.answer_accuracy.mean()),
-                         "trace right": float((out.trace_accuracy == 1).float().mean())
-                         if layout.trace is not None else float("nan"),
-                         "seconds": time.perf_counter() - started})
-    return pd.DataFrame(rows, columns=GENERATION_COLUMNS)
-
-
 @torch.no_grad()
 def attention_maps(model: Transformer, tokens: torch.Tensor) -> np.ndarray:
     """The causal attention weights of every layer and head on one sequence (1 × T ids), as an array
@@ -101,48 +79,21 @@ def trace_attention(model: Transformer, layout, x: str):
 
 
 # ---- the chapter's runs ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class CoTRun:
-    """One configuration: a task, a trace (None: answer directly) and a positional encoding."""
-
-    task: str
-    trace: str | None = "full"
-    positional: str = "alibi"
-    seed: int = 0
-    steps: int = 500
-    task_options: tuple = ()
-
-    @property
-    def label(self) -> str:
-        return f"{self.trace or 'direct'} · {self.positional}"
-
-    def layout(self):
-        task = tasks.get(self.task, **dict(self.task_options))
-        return tasks.get_layout("causal_lm", task, trace=self.trace)
-
-    def grid_run(self) -> Run:
-        """This configuration as a grid run: the chapter's decoder, trained on lengths 1..40."""
-        options = dict(TRAINING)
-        return Run(task=self.task, model="transformer", seed=self.seed, layout="causal_lm",
-                   layout_options={"trace": self.trace}, steps=self.steps, batch_size=options.pop("batch_size"),
-                   lr=options.pop("lr"), task_options=dict(self.task_options), label=self.label,
-                   model_config={"causal": True, "positional": self.positional, "max_len": 4096, **MODEL},
-                   train_options=options)
-
-
 MODEL = {"d_model": 64, "n_layers": 2, "n_heads": 4, "d_mlp": 256}
-TRAINING = {"batch_size": 64, "lr": 1e-3, "warmup": 100, "schedule": "cosine"}
-COUNTER = (("modulus", 4),)
+OVERRIDES = {"transformer": {"warmup": 100, "schedule": "cosine"}, "lstm": {"curriculum": "uniform"}}
+COUNTER = {"modulus": 4}
+LSTM_LABEL = "LSTM"
 
 SETTINGS = {
-    "quick": {"seeds": (0,), "steps": 300, "test_lengths": (20, 40, 60, 100, 200), "n_test": 64,
-              "cost_lengths": (25, 50, 100, 200),
+    "quick": {"seeds": (0,), "steps": 300, "batch_size": 64, "overrides": OVERRIDES,
+              "test_lengths": (20, 40, 60, 100, 200), "n_test": 64, "cost_lengths": (25, 50, 100, 200),
               "runs": [("parity_check", "full", "alibi"), ("parity_check", None, "alibi"),
                        ("parity_check", "full", "rope"),
                        ("cycle_navigation", "full", "alibi"), ("cycle_navigation", None, "alibi"),
                        ("modular_counter", "full", "alibi"), ("modular_counter", "partial", "alibi")]},
-    "full": {"seeds": (0, 1, 2), "steps": 2000, "test_lengths": (20, 40, 60, 100, 200, 300, 400, 500),
-             "n_test": 256, "cost_lengths": (25, 50, 100, 200, 300, 400, 500),
+    "full": {"seeds": (0, 1, 2), "steps": 2000, "batch_size": 64, "overrides": OVERRIDES,
+             "test_lengths": (20, 40, 60, 100, 200, 300, 400, 500), "n_test": 256,
+             "cost_lengths": (25, 50, 100, 200, 300, 400, 500),
              "runs": [("parity_check", "full", "alibi"), ("parity_check", None, "alibi"),
                       ("parity_check", "full", "rope"), ("parity_check", "full", "sinusoidal"),
                       ("parity_check", "full", "none"),
@@ -154,31 +105,40 @@ SETTINGS = {
 }
 
 
-def runs(profile: str) -> list[CoTRun]:
+def label(trace: str | None, positional: str) -> str:
+    """The name of a configuration in the chapter's tables: ``full · alibi``, ``direct · alibi``, …"""
+    return f"{trace or 'direct'} · {positional}"
+
+
+def cot_run(task: str, trace: str | None, positional: str, seed: int, s: dict) -> Run:
+    """The chapter's decoder on the causal language-model layout with ``trace`` (None: the direct
+    answer), trained on lengths 1..40 and scored by greedy generation."""
+    return family_run(
+        "transformer", s, task=task, seed=seed, layout="causal_lm", layout_options={"trace": trace},
+        task_options=COUNTER if task == "modular_counter" else {}, label=label(trace, positional),
+        model_config={"causal": True, "positional": positional, "max_len": 4096, **MODEL},
+        evaluator="generation", test_lengths=tuple(s["test_lengths"]), test_batch_size=s["n_test"])
+
+
+def lstm_run(s: dict, task: str = "parity_check", seed: int = 0) -> Run:
+    """The recurrent baseline of the cost comparison: a 1-layer LSTM on the prefix-labelled layout."""
+    return family_run("lstm", s, task=task, seed=seed, layout="tagging", label=LSTM_LABEL,
+                      model_config={"hidden": 64})
+
+
+def cot_runs(profile: str) -> list[Run]:
+    """The chain-of-thought and direct-answer runs of the profile."""
     s = profile_settings(profile, SETTINGS)
-    return [CoTRun(task, trace, positional, seed, s["steps"], COUNTER if task == "modular_counter" else ())
-            for task, trace, positional in s["runs"] for seed in s["seeds"]]
+    return [cot_run(task, trace, positional, seed, s) for task, trace, positional in s["runs"] for seed in s["seeds"]]
 
 
-def train_run(run: CoTRun, directory: str | Path, device=None) -> tuple[Transformer, float]:
-    """The run's model trained on lengths 1..40 (one CPU thread, so the same seed gives the same
-    weights), and its training time in seconds; kept in ``directory`` (see :func:`trained_model`)."""
-    with threads(1):
-        model, _, seconds = trained_model(run.grid_run(), directory, device)
-    return model, seconds
+def runs(profile: str) -> list[Run]:
+    """Every run of the chapter: :func:`cot_runs` and the LSTM baseline (first seed)."""
+    s = profile_settings(profile, SETTINGS)
+    return cot_runs(profile) + [lstm_run(s, seed=s["seeds"][0])]
 
 
 # ---- what the answer costs --------------------------------------------------------------------------
-def train_lstm(directory: str | Path, task: str = "parity_check", seed: int = 0, steps: int = 300):
-    """The recurrent baseline: a 1-layer LSTM on the prefix-labelled layout (lengths 1..40), kept in
-    ``directory``. Returns the model and its layout."""
-    spec = Run(task=task, model="lstm", seed=seed, layout="tagging", steps=steps, batch_size=64, lr=3e-3,
-               model_config={"hidden": 64})
-    with threads(1):
-        model, layout, _ = trained_model(spec, directory)
-    return model, layout
-
-
 def cost_table(cot_model: Transformer, cot_layout, direct_model: Transformer, direct_layout, lstm_model,
                lstm_layout, lengths, n: int = 64, seed: int = 20_000) -> pd.DataFrame:
     """Per input length and model: tokens the model writes to answer, sequential steps on the critical
@@ -217,31 +177,10 @@ def cost_table(cot_model: Transformer, cot_layout, direct_model: Transformer, di
     return pd.DataFrame(rows)
 
 
-def run_all(runs: list[CoTRun], test_lengths, n_test: int, directory: str | Path) -> tuple[pd.DataFrame, dict]:
-    """Train every run and test it by greedy generation at ``test_lengths``. Returns the per-length
-    table (task, model, seed, length, accuracy, trace right, seconds, train_seconds) and the trained
-    models keyed by (task, label, seed).
-
-    Restartable: the weights and each run's table are kept in ``directory`` (``runs.json``, written
-    atomically after every run), so a second call trains and generates only what is missing."""
-    path = Path(directory) / "runs.json"
-    stored = read_json(path, default={})
-    frames, trained = [], {}
-    for run in runs:
-        model, seconds = train_run(run, directory)
-        key = json.dumps([run.grid_run().key, [int(n) for n in test_lengths], n_test])
-        if key not in stored:
-            stored[key] = generation_table(model, run.layout(), test_lengths, n=n_test).to_dict("list")
-            write_json(path, stored)
-        table = pd.DataFrame(stored[key], columns=GENERATION_COLUMNS)
-        frames.append(table.assign(task=run.task, model=run.label, seed=run.seed, train_seconds=seconds))
-        trained[(run.task, run.label, run.seed)] = model
-    return pd.concat(frames, ignore_index=True), trained
-
-
 def summarise(table: pd.DataFrame, train_max: int = 40) -> pd.DataFrame:
-    """Per task, model and seed: mean accuracy within the training lengths, the mean and the minimum
-    beyond them, and the fraction of sequences whose whole trace was right beyond them."""
+    """Per task, model and seed of a generation table (:func:`~recur_tutorial.experiments.run_grid` on
+    :func:`cot_runs`): mean accuracy within the training lengths, the mean and the minimum beyond
+    them, and the fraction of sequences whose whole trace was right beyond them."""
     inside = table[table.length <= train_max].groupby(["task", "model", "seed"]).accuracy.mean()
     beyond = table[table.length > train_max].groupby(["task", "model", "seed"]).accuracy
     trace = table[table.length > train_max].groupby(["task", "model", "seed"])["trace right"].mean()

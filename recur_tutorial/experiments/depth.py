@@ -9,17 +9,19 @@ it needs more layers as n grows.
 
 from __future__ import annotations
 
-from .grid import Run
+from .families import family_run
 from .profiles import profile_settings
+from .run import Run
 
 GROUP = "S3"
 DEPTHS = (1, 2, 4)
+OVERRIDES = {"transformer": {"schedule": "cosine"}}
+"""Every length is trained at once (train and test at n), so no curriculum; cosine decay after the
+Transformers' warm-up."""
 
 SETTINGS = {
-    "quick": {"seeds": (0, 1), "lengths": (2, 4, 8), "steps": {"transformer": 400, "lstm": 400},
-              "batch_size": 64},
-    "full": {"seeds": (0, 1, 2), "lengths": (4, 8, 16, 32), "steps": {"transformer": 3000, "lstm": 3000},
-             "batch_size": 128},
+    "quick": {"seeds": (0, 1), "lengths": (2, 4, 8), "steps": 400, "batch_size": 64, "overrides": OVERRIDES},
+    "full": {"seeds": (0, 1, 2), "lengths": (4, 8, 16, 32), "steps": 3000, "batch_size": 128, "overrides": OVERRIDES},
 }
 TRANSFORMER = {"d_model": 64, "n_heads": 4, "positional": "learned", "max_len": 64}
 
@@ -27,16 +29,14 @@ TRANSFORMER = {"d_model": 64, "n_heads": 4, "positional": "learned", "max_len": 
 def runs(profile: str, group: str = GROUP) -> list[Run]:
     """Every (length, model, seed) run of the profile; the label names the model ("1 layer", …)."""
     s = profile_settings(profile, SETTINGS)
-    common = {"task": "word_problem", "layout": "tagging", "batch_size": s["batch_size"],
-              "task_options": {"group": group}}
     out = []
     for n in s["lengths"]:
+        common = {"task": "word_problem", "layout": "tagging", "task_options": {"group": group},
+                  "train_lengths": (n, n), "test_lengths": (n,)}
         for seed in s["seeds"]:
             for depth in DEPTHS:
-                out.append(Run(model="transformer", seed=seed, steps=s["steps"]["transformer"], lr=1e-3,
-                               train_lengths=(n, n), test_lengths=(n,), label=f"Transformer, {depth} layer"
-                               + ("s" if depth > 1 else ""), model_config={**TRANSFORMER, "n_layers": depth},
-                               train_options={"warmup": 50, "schedule": "cosine"}, **common))
-            out.append(Run(model="lstm", seed=seed, steps=s["steps"]["lstm"], lr=3e-3, train_lengths=(n, n),
-                           test_lengths=(n,), label="LSTM, 1 layer", model_config={"hidden": 64}, **common))
+                out.append(family_run("transformer", s, seed=seed, label=f"Transformer, {depth} layer"
+                                      + ("s" if depth > 1 else ""), model_config={**TRANSFORMER, "n_layers": depth},
+                                      **common))
+            out.append(family_run("lstm", s, seed=seed, label="LSTM, 1 layer", model_config={"hidden": 64}, **common))
     return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,9 +19,12 @@ import torch
 from .. import models, tasks
 from ..errors import check, check_choice
 from ..evaluation import SOLVED
+from ..results import read_json
 from ..training import loss_and_accuracy
-from .grid import Run
+from . import completeness
+from .families import family_run
 from .profiles import profile_settings
+from .run import Run
 
 
 @dataclass(frozen=True)
@@ -126,24 +130,30 @@ DESIGNS: dict[str, tuple[str, dict]] = {
 }
 
 SETTINGS = {
-    "quick": {"seeds": (0, 1, 2), "steps": 400, "batch_size": 64, "train_length": 40, "test_max": 200,
+    "quick": {"seeds": (0, 1, 2), "steps": 400, "batch_size": 64, "overrides": {}, "train_length": 40, "test_max": 200,
               "n_steps_test": (1, 2, 4, 8), "cost_lengths": (64, 256, 1024, 4096), "cost_tokens": 4096,
               "cost_repeats": 1},
-    "full": {"seeds": (0, 1, 2), "steps": 3000, "batch_size": 64, "train_length": 40, "test_max": 500,
+    "full": {"seeds": (0, 1, 2), "steps": 3000, "batch_size": 64, "overrides": {}, "train_length": 40, "test_max": 500,
              "n_steps_test": (1, 2, 4, 8, 16), "cost_lengths": (64, 256, 1024, 4096, 16384), "cost_tokens": 16384,
              "cost_repeats": 3},
 }
+"""Learning rates and warm-up are the families' (:mod:`.families`)."""
+
+
+def design_runs(profile: str) -> list[Run]:
+    """The designs of ``DESIGNS`` on parity (tagging layout, as Chapter 4)."""
+    s = profile_settings(profile, SETTINGS)
+    length = s["train_length"]
+    return [family_run(name, s, label=label, task="parity_check", seed=seed, layout="tagging",
+                       train_lengths=(length, length), test_lengths=tuple(range(1, s["test_max"] + 1)),
+                       model_config=config)
+            for label, (name, config) in DESIGNS.items() for seed in s["seeds"]]
 
 
 def runs(profile: str) -> list[Run]:
-    """Universal Transformer and recurrent Transformer on parity (tagging layout, as Chapter 4)."""
-    s = profile_settings(profile, SETTINGS)
-    return [Run(task="parity_check", model=name, seed=seed, layout="tagging", steps=s["steps"],
-                batch_size=s["batch_size"], lr=3e-3 if label == "Recurrent Transformer" else 1e-3,
-                train_lengths=(s["train_length"], s["train_length"]),
-                test_lengths=tuple(range(1, s["test_max"] + 1)), model_config=config, label=label,
-                train_options={} if label == "Recurrent Transformer" else {"warmup": 50})
-            for label, (name, config) in DESIGNS.items() for seed in s["seeds"]]
+    """Every run of the chapter: its designs, and Chapter 4's grid for the trade-off (kept in the
+    same store, so they are trained once)."""
+    return design_runs(profile) + completeness.grid_runs(profile)
 
 
 # ---- what parallel training buys, as the length grows ---------------------------------------------
@@ -177,33 +187,38 @@ def sequential_depth_per_token(form: str, n: int, layers: int = 1, chunk: int = 
 def training_cost(lengths, *, tokens_per_batch: int = 4096, repeats: int = 2, device=None,
                   specs: dict | None = None) -> pd.DataFrame:
     """Training seconds per token (forward, backward and an AdamW step on a batch of
-    ``tokens_per_batch // n`` sequences of n tokens, fastest of ``repeats`` after a warm-up) of every
-    model in ``specs`` (default :data:`COST_MODELS`) at every length n, with the sequential depth per
-    token beside it. Columns: model, form, length, seconds per token, sequential depth per token."""
+    ``tokens_per_batch // n`` sequences of n tokens; the fastest of ``repeats``, after one warm-up
+    step per model) of every model in ``specs`` (default :data:`COST_MODELS`) at every length n, with
+    the sequential depth per token beside it. Columns: model, form, length, seconds per token,
+    sequential depth per token."""
     layout = tasks.get_layout("tagging", tasks.get("parity_check"))
     device = torch.device(device) if device else torch.device("cpu")
+    lengths = [int(n) for n in lengths]
+    check(tokens_per_batch >= max(lengths),
+          f"tokens_per_batch ({tokens_per_batch}) must be at least the length {max(lengths)}")
     rows = []
     for label, (name, config, form) in (specs or COST_MODELS).items():
         model = models.build(name, layout, seed=0, **config).to(device).train()
         run = model.run_steps if form == "recurrent" and name != "lstm" else model
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
-        for n in lengths:
-            check(tokens_per_batch >= n, f"tokens_per_batch ({tokens_per_batch}) must be at least the length {n}")
-            batch = layout.batch(tokens_per_batch // n, int(n), torch.Generator().manual_seed(0)).to(device)
-            times = []
-            for i in range(repeats + 1):
-                started = time.perf_counter()
-                loss, _ = loss_and_accuracy(run(batch.tokens), batch)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                if device.type == "cuda":
-                    torch.cuda.synchronize()
-                if i:
-                    times.append(time.perf_counter() - started)
-            rows.append({"model": label, "form": form, "length": int(n),
-                         "seconds per token": min(times) / batch.tokens.numel(),
-                         "sequential depth per token": sequential_depth_per_token(form, int(n))})
+
+        def step(batch) -> float:
+            started = time.perf_counter()
+            loss, _ = loss_and_accuracy(run(batch.tokens), batch)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            return time.perf_counter() - started
+
+        for i, n in enumerate(lengths):
+            batch = layout.batch(tokens_per_batch // n, n, torch.Generator().manual_seed(0)).to(device)
+            if i == 0:
+                step(batch)  # warm-up: first-call allocations and kernel selection
+            seconds = min(step(batch) for _ in range(repeats))
+            rows.append({"model": label, "form": form, "length": n, "seconds per token": seconds / batch.tokens.numel(),
+                         "sequential depth per token": sequential_depth_per_token(form, n)})
     return pd.DataFrame(rows)
 
 
@@ -237,6 +252,74 @@ def depth_sweep(model, layout, depth_steps, lengths, *, attribute: str = "n_step
     return pd.DataFrame(rows)
 
 
-__all__ = ["COMPARISON", "COST_MODELS", "DESIGNS", "Design", "SETTINGS", "comparison_table", "depth_sweep",
-           "growth_exponent", "measured_scores", "runs", "sequential_depth_per_token", "solved_counts",
-           "training_cost"]
+# ---- the book's argument, drawn from what the chapters measured -------------------------------------
+QUESTIONS = {
+    "chapter1": "what do models learn that generalises in length?",
+    "chapter2": "what does a fixed-depth model lack?",
+    "chapter3": "can autoregression supply it?",
+    "chapter4": "do linear recurrences supply it?",
+}
+
+
+def _per_seed_beyond(records: list[dict], task: str, model: str) -> pd.Series:
+    table = pd.DataFrame(records)
+    rows = table[(table.task == task) & (table.model == model) & table.beyond_training]
+    return rows.groupby("seed").accuracy.mean()
+
+
+def measured_answer(chapter: str, measurements: dict) -> str:
+    """One line of measured numbers that answers the chapter's question, from the measurements the
+    chapter wrote to its JSON file ("" when the chapter does not record what the line needs)."""
+    try:
+        if chapter == "chapter1":
+            summary = pd.DataFrame(measurements["summary"])
+            solved = (summary.best >= SOLVED).groupby(summary.model).sum()
+            tried = summary.groupby("model").task.count()
+            return "tasks solved beyond training (best seed): " + ", ".join(
+                f"{model} {solved[model]}/{tried[model]}" for model in solved.index)
+        if chapter == "chapter2":
+            depth = pd.DataFrame(measurements["depth"])
+            lstm = depth[depth.model == "LSTM, 1 layer"].accuracy.min()
+            at4 = depth[depth.length == 4].groupby("model").accuracy
+            return (f"S3 word problem: LSTM at least {lstm:.2f} at every n ≤ {depth.length.max()}; at n = 4, one layer "
+                    f"at most {at4.max()['Transformer, 1 layer']:.2f}, "
+                    f"four layers at least {at4.min()['Transformer, 4 layers']:.2f}")
+        if chapter == "chapter3":
+            summary = pd.DataFrame(measurements["summary"])
+            parity = summary[summary.task == "parity_check"].groupby("model")
+            return (f"parity beyond 40: full trace + ALiBi, worst seed {parity.beyond.min()['full · alibi']:.2f}; "
+                    f"direct answer, best seed {parity.beyond.max()['direct · alibi']:.2f}")
+        if chapter == "chapter4":
+            summary = pd.DataFrame(measurements["summary"])
+            parity = summary[summary.task == "parity_check"].set_index("model")
+            positive = [m for m in completeness.POSITIVE_LINEAR if m in parity.index]
+            flipping = [m for m in ("LSTM", *completeness.NEGATIVE) if m in parity.index]
+            return (f"parity beyond 40: eigenvalues in [0, 1], best seed {parity.loc[positive, 'best'].max():.2f}; "
+                    f"LSTM and [−1, 1] variants, worst seed {parity.loc[flipping, 'worst'].min():.2f}")
+    except (KeyError, ValueError, AttributeError):
+        return ""
+    return ""
+
+
+def closing_summary(directory) -> pd.DataFrame:
+    """Per chapter 1-4: its question, the claims that held on its last run, its seconds, and one line
+    of what it measured, read from the ``chapter<N>.json`` files in ``directory``."""
+    rows = []
+    for chapter, question in QUESTIONS.items():
+        path = Path(directory) / f"{chapter}.json"
+        record = read_json(path) if path.exists() else None
+        if record is None:
+            rows.append({"chapter": chapter, "question": question, "claims holding": "not run", "seconds": None,
+                         "measured": ""})
+            continue
+        claims, measurements = record.get("claims", []), record.get("measurements", {})
+        rows.append({"chapter": chapter, "question": question,
+                     "claims holding": f"{sum(c['holds'] for c in claims)}/{len(claims)}",
+                     "seconds": measurements.get("chapter_seconds", measurements.get("seconds")),
+                     "measured": measured_answer(chapter, measurements)})
+    return pd.DataFrame(rows).set_index("chapter")
+
+
+__all__ = ["COMPARISON", "COST_MODELS", "DESIGNS", "Design", "SETTINGS", "closing_summary", "comparison_table",
+           "depth_sweep", "design_runs", "growth_exponent", "measured_answer", "measured_scores", "runs",
+           "sequential_depth_per_token", "solved_counts", "training_cost"]

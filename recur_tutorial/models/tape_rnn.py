@@ -84,11 +84,12 @@ class TapeRNN(MemoryRNN):
         first, rest = self.write[0], self.write[1:]  # π_t and the write MLP's first layer in one product
         out_weight = torch.cat([self.actions.weight, first.weight]).t()
         out_bias = torch.cat([self.actions.bias, first.bias])
-        for projected, jump in zip(inputs, read[0].remainder(size).tolist()):
+        half = size // 2  # a jump of ℓ cells on a circular tape is one of ℓ mod M, or of ℓ mod M − M: the shorter
+        for projected, jump in zip(inputs, ((read[0] + half).remainder(size) - half).tolist()):
             h = torch.tanh(torch.addmm(projected, h, hidden_weight).addmm_(head, read_weight))
             states.append(h)
             actions, written = torch.addmm(out_bias, h, out_weight).split([self.n_actions, first.out_features], 1)
-            r = max(jump, 1)  # stay, right, left, jump right, jump left:
+            r = max(abs(jump), 1)  # stay, right, left, jump right, jump left:
             offsets = (r, r + 1, r - 1, r + jump, r - jump)
             memory, head = ShiftMix.apply(memory, rest(written), torch.softmax(actions, -1), offsets, size, r)
         return self.head(torch.stack(states, 1))

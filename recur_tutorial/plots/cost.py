@@ -21,3 +21,19 @@ def cost(table: pd.DataFrame):
     axes[2].set_yscale("log")
     fig.tight_layout()
     return fig
+
+
+def training_cost(table: pd.DataFrame):
+    """Two panels against sequence length n (log-log): training seconds per token measured on this
+    machine, and the sequential depth per token (critical path of training on n tokens, divided by
+    n), which does not depend on the hardware. One line per model and form."""
+    fig, axes = plt.subplots(1, 2, figsize=(11.5, 3.6))
+    for ax, column in zip(axes, ("seconds per token", "sequential depth per token")):
+        sns.lineplot(data=table, x="length", y=column, hue="model", style="form", markers=True, ax=ax)
+        ax.set(xscale="log", yscale="log", xlabel="sequence length n")
+        ax.set_xticks(sorted(table.length.unique()), [str(n) for n in sorted(table.length.unique())])
+        ax.legend(title="", fontsize=7)
+    axes[0].set_title("training time per token (this machine)", fontsize=9)
+    axes[1].set_title("sequential depth per token (any machine)", fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -29,16 +29,37 @@ def accuracy_vs_length(table: pd.DataFrame, *, train_max: int = 40, chance: dict
 
 def score_heatmap(scores: pd.DataFrame, *, value: str = "score", index: str = "task", columns: str = "model",
                   ax=None, title: str | None = None, order: list[str] | None = None,
-                  column_order: list[str] | None = None):
-    """A task × model grid of scores, annotated, green where solved (≥ 0.9); rows and columns in
-    the given orders."""
+                  column_order: list[str] | None = None, chance=None, scaled: bool = False,
+                  colorbar: bool = True):
+    """A task × model grid of scores, annotated with the scores themselves and coloured by the
+    accuracy above chance, (score − chance) / (1 − chance): 0 (red) is chance and 1 (green) perfect on
+    every task, so two panels (or two tasks with different chance levels) share one colour scale.
+    ``chance``: one level, or a mapping from task (row or column label) to its level; ``scaled``: the
+    scores are already relative to chance (as the scaled accuracy of Grazzi et al. 2025). Rows and
+    columns in the given orders."""
     grid = scores.pivot(index=index, columns=columns, values=value)
     if order is not None:
         grid = grid.reindex([t for t in order if t in grid.index])
     if column_order is not None:
         grid = grid[[c for c in column_order if c in grid.columns]]
+    if scaled:
+        relative = grid
+    elif chance is None:
+        raise ValueError("give chance (a level, or a mapping task -> level) or scaled=True: the colours show "
+                         "accuracy above chance")
+    else:
+        def level(row, col):
+            found = chance.get(row, chance.get(col)) if isinstance(chance, dict) else chance
+            if found is None:
+                raise ValueError(f"no chance level for {row!r} or {col!r}")
+            return found
+
+        levels = pd.DataFrame([[level(row, col) for col in grid.columns] for row in grid.index],
+                              index=grid.index, columns=grid.columns, dtype=float)
+        relative = (grid - levels) / (1 - levels)
     ax = ax or plt.gca()
-    sns.heatmap(grid, annot=True, fmt=".2f", vmin=0, vmax=1, cmap="RdYlGn", cbar=False, ax=ax,
+    sns.heatmap(relative.clip(lower=0), annot=grid, fmt=".2f", vmin=0, vmax=1, cmap="RdYlGn", ax=ax,
+                cbar=colorbar, cbar_kws={"label": "above chance: 0 = chance, 1 = perfect", "shrink": 0.8},
                 linewidths=0.5, linecolor="white")
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -60,3 +81,53 @@ def depth_against_length(table: pd.DataFrame, chance: float, ax=None):
     ax.set_ylabel("accuracy of the product")
     ax.legend(title="", fontsize=8)
     return ax
+
+
+def accuracy_at_every_length(table: pd.DataFrame, *, train_max: int = 40, title: str = "", order=None,
+                             chance: float | None = None, ax=None):
+    """Accuracy at every prefix length (a tagging grid's per-length table), one line per model that
+    ran, the mean over seeds; the dashed vertical line marks the longest training length, the dotted
+    horizontal one chance. Beyond six lines, colours repeat with a different dash pattern, so that
+    every line stays distinct; the legend lists only the models in ``table``."""
+    curves = table.groupby(["model", "length"]).accuracy.mean().reset_index()
+    ran = list(curves.model.unique())
+    order = [m for m in order if m in ran] if order is not None else ran
+    ax = ax or plt.subplots(figsize=(9, 3.8))[1]
+    colours = sns.color_palette("tab10", 6)
+    styles = ["-", "--", "-.", ":"]
+    for index, model in enumerate(order):
+        line = curves[curves.model == model]
+        ax.plot(line.length, line.accuracy, lw=1.2, label=model, color=colours[index % 6],
+                ls=styles[(index // 6) % len(styles)])
+    ax.axvline(train_max, color="0.5", ls="--", lw=1)
+    if chance is not None:
+        ax.axhline(chance, color="0.3", ls=":", lw=1.2, label=f"chance ({chance:g})")
+    ax.set(ylim=(0, 1.03), title=title, xlabel="length", ylabel="accuracy")
+    ax.legend(fontsize=7, ncol=2 if len(order) > 6 else 1, bbox_to_anchor=(1.01, 1), loc="upper left")
+    ax.figure.tight_layout()
+    return ax
+
+
+def accuracy_by_group(table: pd.DataFrame, *, group: str, chance: float, title: str = "", ax=None):
+    """Bars of ``table.accuracy`` per value of ``table[group]``, with the chance level dashed."""
+    ax = ax or plt.subplots(figsize=(6, 3))[1]
+    ax.bar(table[group], table.accuracy, color="C0")
+    ax.axhline(chance, color="0.5", ls="--", lw=1, label="chance")
+    ax.set(xlabel=group, ylabel="accuracy", ylim=(0, 1), title=title)
+    ax.legend()
+    ax.figure.tight_layout()
+    return ax
+
+
+def training_curves(histories: pd.DataFrame, *, y: str = "loss", hue: str = "model", col: str = "task",
+                    title: str = ""):
+    """Training histories (columns step, ``y``, ``hue``, ``col``, seed), one panel per ``col`` value,
+    one line per (``hue``, seed): where learning jumps."""
+    grid = sns.relplot(data=histories, x="step", y=y, hue=hue, units="seed", estimator=None, col=col, kind="line",
+                       height=2.8, aspect=1.4, lw=1, facet_kws={"sharey": True})
+    if y == "loss":
+        grid.set(yscale="log")
+    grid.set_titles("{col_name}")
+    if title:
+        grid.figure.suptitle(title, y=1.03)
+    return grid

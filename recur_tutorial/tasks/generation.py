@@ -44,18 +44,21 @@ TEACHER_FORCED_BUDGET = 2**24
 
 @torch.no_grad()
 def greedy_generate(model, layout: CausalLM, batch_size: int, length: int, generator: torch.Generator,
-                    device: torch.device | str | None = None) -> Generated:
+                    device: torch.device | str | None = None, shortcut: bool = True) -> Generated:
     """Draw ``batch_size`` sequences of input length ℓ and let ``model`` write their traces and answers.
 
     Greedy generation writes the true sequence exactly when, fed the true sequence, the model's
     argmax is the true token at every written column (by induction over the columns: each written
-    token is then the one that was fed). So one teacher-forced pass over all sequences settles those;
-    only the sequences on which it errs somewhere are generated one token at a time, from the start.
+    token is then the one that was fed). So with ``shortcut`` one teacher-forced pass over all
+    sequences settles those, and only the sequences on which it errs somewhere are generated one
+    token at a time, from the start; without it (to time generation itself) every sequence is.
     """
     truth = layout.sequences(batch_size, length, generator)
     device = device if device is not None else next(model.parameters()).device
     model.eval()
     tokens = truth.tokens.to(device)
+    if not shortcut:
+        return Generated(truth, _step_by_step(model, tokens, truth.written.tolist(), device).cpu())
     written = truth.written.to(device)
     part = max(1, TEACHER_FORCED_BUDGET // tokens.shape[1] ** 2)
     forced = torch.cat([model(chunk[:, :-1]).argmax(-1) for chunk in tokens.split(part)])

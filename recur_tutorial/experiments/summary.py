@@ -1,0 +1,47 @@
+"""Tables of a sweep: accuracy per length, and per task and model the scores over seeds.
+
+A seed's *score* is its mean accuracy over the tested lengths beyond training (Delétang et al.), its
+*in-distribution* accuracy the mean over the tested training lengths.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+TABLE_COLUMNS = ["task", "model", "seed", "length", "accuracy", "beyond_training"]
+
+
+def per_length_table(pairs) -> pd.DataFrame:
+    """One row per (run, tested length) from (run, record) pairs; any extra column an evaluator
+    wrote (``trace right``, ``seconds``) comes along, and ``train_seconds`` is the run's."""
+    frames = [
+        pd.DataFrame({"task": run.task, "model": run.name, "seed": run.seed, "length": record["lengths"],
+                      "accuracy": record["accuracy"],
+                      "beyond_training": [n > run.train_lengths[1] for n in record["lengths"]],
+                      **record.get("columns", {}), "train_seconds": record["train_seconds"]})
+        for run, record in pairs
+    ]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TABLE_COLUMNS)
+
+
+def per_seed(table: pd.DataFrame) -> pd.DataFrame:
+    """Per task, model and seed: score (beyond training), in_distribution, and worst_beyond (the
+    lowest accuracy at any tested length beyond training)."""
+    keys = ["task", "model", "seed"]
+    beyond = table[table.beyond_training].groupby(keys).accuracy
+    inside = table[~table.beyond_training].groupby(keys).accuracy.mean()
+    out = pd.DataFrame({"score": beyond.mean(), "worst_beyond": beyond.min(), "in_distribution": inside})
+    return out.reset_index()
+
+
+def summarise(table: pd.DataFrame) -> pd.DataFrame:
+    """Per task and model: the best, mean and worst score over seeds, the in-distribution accuracy of
+    the best seed and the lowest in-distribution accuracy of any seed, and the number of seeds."""
+    seeds = per_seed(table)
+    groups = seeds.groupby(["task", "model"], sort=False)
+    best = seeds.loc[groups.score.idxmax()].set_index(["task", "model"])
+    return pd.DataFrame({
+        "best": best.score, "mean": groups.score.mean(), "worst": groups.score.min(),
+        "in_distribution": best.in_distribution, "in_distribution_worst": groups.in_distribution.min(),
+        "seeds": groups.seed.count(),
+    }).reset_index()
