@@ -62,7 +62,7 @@ def test_generation_table_columns(tiny):
     assert list(table.length) == [3, 5]
     generator = torch.Generator().manual_seed(10_000)  # the table's seed: the same sequences, drawn again
     for row in table.itertuples():
-        out = greedy_generate(model, run.layout(), 4, row.length, generator)
+        out = greedy_generate(model, layout, 4, row.length, generator)
         assert row.accuracy == float(out.answer_accuracy.mean())
         assert table.loc[row.Index, "trace right"] == float((out.trace_accuracy == 1).float().mean())
 
