@@ -111,6 +111,7 @@ def test_chapter_pages_open_with_a_card_that_links_notebooks_and_results(built_b
 def test_the_landing_page_lists_every_chapter_s_results(built_book):
     page = (built_book / "book/intro.html").read_text()
     assert "2409.09239" in page
+    assert "book-figure" in page and "The book's argument in one figure" in page
     for chapter in CHAPTERS:
         assert f'href="../results/chapter{int(Path(chapter).name[:2])}.json"' in page
 

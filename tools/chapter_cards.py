@@ -143,7 +143,8 @@ def syllabus(chapters: list[str], timings: dict) -> str:
     return "\n\n".join(sections)
 
 
-ALIASES = {"torch": "torch_version", "written": "date", "version": "package_version", "commit": "git_commit"}
+ALIASES = {"torch": "torch_version", "written": "date", "version": "package_version", "package": "package_version",
+           "commit": "git_commit"}
 
 
 def provenance(data: dict) -> dict:
@@ -153,8 +154,8 @@ def provenance(data: dict) -> dict:
     for source in (data.get("measurements", {}), data.get("machine", {}), data, data.get("provenance", {})):
         for key, value in source.items() if isinstance(source, dict) else ():
             name = ALIASES.get(key, key)
-            if (name in PROVENANCE or name == "profile") and not isinstance(value, (dict, list)):
-                found[name] = value
+            if (name in PROVENANCE or name == "profile") and value is not None and not isinstance(value, (dict, list)):
+                found[name] = str(value)[:12] if name == "git_commit" else value
     return found
 
 
