@@ -8,6 +8,7 @@ from recur_tutorial.evaluation import evaluate_generation
 from recur_tutorial.exercises import cot as exercises
 from recur_tutorial.experiments import Store, cot, profile_settings
 from recur_tutorial.runtime import threads
+from recur_tutorial.tasks import greedy_generate
 from recur_tutorial.theory import automata, dfa_transformer
 
 QUICK = profile_settings("quick", cot.SETTINGS)
@@ -59,7 +60,11 @@ def test_generation_table_columns(tiny):
     layout, model = tiny
     table = evaluate_generation(model, layout, [3, 5], batch_size=4).table
     assert list(table.length) == [3, 5]
-    assert table.accuracy.between(0, 1).all() and table["trace right"].between(0, 1).all()
+    generator = torch.Generator().manual_seed(10_000)  # the table's seed: the same sequences, drawn again
+    for row in table.itertuples():
+        out = greedy_generate(model, layout, 4, row.length, generator)
+        assert row.accuracy == float(out.answer_accuracy.mean())
+        assert table.loc[row.Index, "trace right"] == float((out.trace_accuracy == 1).float().mean())
 
 
 def test_same_seed_same_model(tmp_path):
