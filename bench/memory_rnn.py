@@ -57,7 +57,7 @@ def main() -> None:
         for length in options.lengths:
             spent = seconds(name, length, options.repeats, options.batch_size, options.memory_size)
             slow, fast = spent["plain"], spent["fast"]
-            print(f"| {name} | {length} | {spent['tokens']} | {1e3 * slow:.1f} | {1e3 * fast:.1f} "
+            print(f"| {name} | {length} | {spent['tokens']} | {1e3 * slow:.3f} | {1e3 * fast:.3f} "
                   f"| {slow / fast:.1f}× |", flush=True)
 
 
