@@ -66,8 +66,8 @@ def main() -> None:
             spent = seconds(name, length, options.repeats, options.batch_size, options.memory_size,
                             options.training_memory_size)
             slow, fast, short = spent["plain"], spent["fast"], spent.get("short tape")
-            last = f"{1e3 * short:.1f} | {slow / short:.1f}×" if short else "– | –"
-            print(f"| {name} | {length} | {spent['tokens']} | {1e3 * slow:.1f} | {1e3 * fast:.1f} "
+            last = f"{1e3 * short:.3f} | {slow / short:.1f}×" if short else "– | –"
+            print(f"| {name} | {length} | {spent['tokens']} | {1e3 * slow:.3f} | {1e3 * fast:.3f} "
                   f"| {slow / fast:.1f}× | {last} |", flush=True)
 
 

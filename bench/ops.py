@@ -55,7 +55,7 @@ def main() -> None:
         for length in options.lengths:
             spent = seconds(name, length, options.repeats, device, options.chunk_size)
             slow, fast = spent["recurrent"], spent["chunked"]
-            print(f"| {name} | {length} | {1e3 * slow:.1f} | {1e3 * fast:.1f} | {slow / fast:.1f}× |", flush=True)
+            print(f"| {name} | {length} | {1e3 * slow:.3f} | {1e3 * fast:.3f} | {slow / fast:.1f}× |", flush=True)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,20 @@ def _tagging_accuracies(model, layout, lengths, n, generator, device) -> list[fl
     return [float(correct[length - 1]) for length in lengths]
 
 
+def checked_lengths(lengths: Iterable[int], train_max: int, batch_size: int, seed: int) -> list[int]:
+    """The test lengths, sorted and unique, after checking them and the other evaluation settings."""
+    lengths = list(lengths)
+    try:
+        lengths = sorted(set(operator.index(n) for n in lengths))
+    except TypeError:
+        raise ConfigError(f"test lengths must be positive integers, got {lengths[:5]}") from None
+    check(len(lengths) > 0 and lengths[0] >= 1, f"test lengths must be positive integers, got {lengths[:5]}")
+    check_integer("train_max", train_max, minimum=0)
+    check_integer("batch_size", batch_size)
+    check_integer("seed", seed, minimum=0)
+    return lengths
+
+
 def evaluate(
     model: SequenceModel,
     layout: Layout,
@@ -83,14 +97,7 @@ def evaluate(
     device: torch.device | str | None = None,
 ) -> Evaluation:
     """Accuracy of ``model`` at each length in ``lengths`` on fresh data drawn with ``seed``."""
-    try:
-        lengths = sorted(set(operator.index(n) for n in lengths))
-    except TypeError:
-        raise ConfigError(f"test lengths must be positive integers, got {list(lengths)[:5]}") from None
-    check(len(lengths) > 0 and lengths[0] >= 1, f"test lengths must be positive integers, got {lengths[:5]}")
-    check_integer("train_max", train_max, minimum=0)
-    check_integer("batch_size", batch_size)
-    check_integer("seed", seed, minimum=0)
+    lengths = checked_lengths(lengths, train_max, batch_size, seed)
     device = get_device(device)
     longest = layout.batch(1, lengths[-1], torch.Generator().manual_seed(0)).tokens.shape[1]
     check_fits(batch_size * longest * 16, f"a test batch of {batch_size} sequences at length {lengths[-1]} "
@@ -121,9 +128,8 @@ def evaluate_generation(
     (as :func:`evaluate` reports it), the fraction of sequences whose whole trace the model wrote
     right (``trace right``; NaN without a trace) and the wall time of the generation (``seconds``)."""
     check(isinstance(layout, CausalLM), f"evaluate_generation needs the causal_lm layout, got {type(layout).__name__}")
-    lengths = sorted(set(int(n) for n in lengths))
-    check(len(lengths) > 0 and lengths[0] >= 1, f"test lengths must be positive integers, got {lengths[:5]}")
-    device = get_device() if device is None else torch.device(device)
+    lengths = checked_lengths(lengths, train_max, batch_size, seed)
+    device = get_device(device)
     model.to(device).eval()
     generator, rows = torch.Generator().manual_seed(seed), []
     for length in lengths:

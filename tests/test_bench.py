@@ -19,7 +19,15 @@ def test_ops_bench_prints_one_row_per_op_and_length():
     rows = [line for line in lines if line.startswith("| ") and "×" in line]
     assert [row.split(" | ")[:2] for row in rows] == [["| linear_attention", "8"], ["| linear_attention", "16"],
                                                      ["| delta_rule", "8"], ["| delta_rule", "16"]]
-    assert all(float(row.split(" | ")[4].rstrip("× |")) > 0 for row in rows)
+    assert_speed_up_is_the_ratio(rows, slow=2, fast=3, speed_up=4)
+
+
+def assert_speed_up_is_the_ratio(rows, slow, fast, speed_up):
+    """The speed-up column is the plain form's time over the fast form's, as printed in the same row."""
+    for row in rows:
+        cells = row.strip("| ").split(" | ")
+        printed, ratio = float(cells[speed_up].rstrip("×")), float(cells[slow]) / float(cells[fast])
+        assert abs(printed - ratio) <= 0.05 + 0.02 * ratio, row
 
 
 def test_ops_bench_rejects_an_unknown_op():
@@ -34,5 +42,6 @@ def test_memory_rnn_bench_prints_one_row_per_model_and_length():
     rows = [line for line in lines if line.startswith("| ") and "×" in line]
     assert [row.split(" | ")[:3] for row in rows] == [["| stack_rnn", "2", "4"], ["| stack_rnn", "3", "6"],
                                                      ["| tape_rnn", "2", "8"], ["| tape_rnn", "3", "12"]]
-    assert all(float(row.split(" | ")[5].rstrip("×")) > 0 for row in rows)
-    assert [row.split(" | ")[7].strip("× |") != "–" for row in rows] == [False, False, True, True]
+    assert_speed_up_is_the_ratio(rows, slow=3, fast=4, speed_up=5)
+    assert [row.split(" | ")[6] for row in rows[:2]] == ["–", "–"]  # the short training tape is the tape's
+    assert_speed_up_is_the_ratio(rows[2:], slow=3, fast=6, speed_up=7)

@@ -153,15 +153,27 @@ def test_evaluation_scores_only_lengths_beyond_training():
 
 
 def test_tagging_evaluation_in_one_pass_matches_length_by_length():
-    """Scoring every prefix of one long batch equals drawing each length apart, for a perfect model."""
+    """Scoring every prefix of one long batch gives each length ℓ the accuracy of the answer to the
+    inputs of length ℓ: a model wrong exactly on the prefixes whose length is a multiple of 3 scores 0
+    there and 1 elsewhere (an off-by-one in the length index would move the zeros), and the same as
+    batches drawn at each length apart, scored at their last position."""
     layout = layout_for(layout="tagging")
 
-    class PrefixParity(rt.models.SequenceModel):
+    class WrongEveryThird(rt.models.SequenceModel):
         def forward(self, tokens):
-            return torch.nn.functional.one_hot(torch.cumsum(tokens, 1) % 2, 2).float()
+            parity = torch.cumsum(tokens, 1) % 2
+            third = (torch.arange(1, tokens.shape[1] + 1) % 3 == 0).long()
+            return torch.nn.functional.one_hot((parity + third) % 2, 2).float()
 
-    result = rt.evaluate(PrefixParity(), layout, range(1, 60))
-    assert result.table.accuracy.eq(1.0).all()
+    lengths = range(1, 60)
+    result = rt.evaluate(WrongEveryThird(), layout, lengths)
+    assert result.table.accuracy.tolist() == [0.0 if n % 3 == 0 else 1.0 for n in lengths]
+    generator = torch.Generator().manual_seed(0)
+    apart = []
+    for n in lengths:
+        batch = layout.batch(16, n, generator)
+        apart.append(float((WrongEveryThird()(batch.tokens).argmax(-1)[:, -1] == batch.targets[:, -1]).float().mean()))
+    assert result.table.accuracy.tolist() == apart
 
 
 def test_results_are_written_atomically(tmp_path):
