@@ -138,7 +138,7 @@ CLAIMS = {
         ("gap", "reverse_string", "lstm", 0.2),
         ("fails", "reverse_string", "rnn"), ("fails", "reverse_string", "transformer"),
         ("near_chance", "reverse_string", "transformer"),
-        ("solves", "duplicate_string", "tape_rnn", 2), ("fails", "duplicate_string", "stack_rnn"),
+        ("solves", "duplicate_string", "tape_rnn", 1), ("fails", "duplicate_string", "stack_rnn"),
         ("fails", "duplicate_string", "transformer"), ("near_chance", "duplicate_string", "transformer"),
     ],
     # Every cell that Delétang et al. report solved (best of their seeds), on at least one of ours.
