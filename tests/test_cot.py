@@ -51,7 +51,7 @@ def test_attention_maps_are_causal_distributions(tiny):
     layout, model = tiny
     tokens = layout.sequences(1, 6, torch.Generator().manual_seed(0)).tokens
     maps = cot.attention_maps(model, tokens)
-    assert maps.shape == (2, 4, tokens.shape[1], tokens.shape[1])
+    assert maps.shape == (2, cot.MODEL["n_heads"], tokens.shape[1], tokens.shape[1])
     assert maps.sum(-1) == pytest.approx(1.0, abs=1e-5)
     assert (maps[..., torch.ones(tokens.shape[1], tokens.shape[1]).triu(1).bool().numpy()] == 0).all()
 
@@ -78,7 +78,7 @@ def test_trace_attention_shapes(tiny):
     tokens, maps = cot.trace_attention(model, layout, "01101")
     assert tokens[0] == "<bos>" and tokens[-2] == "<sep>" and tokens[-1].startswith("y:")
     assert [t[:2] for t in tokens[1:-2]] == ["x:", "s:"] * 5
-    assert maps.shape == (6, 2, 4, len(tokens))
+    assert maps.shape == (6, 2, cot.MODEL["n_heads"], len(tokens))
     assert maps.sum(-1) == pytest.approx(1.0)
 
 
@@ -115,3 +115,25 @@ def test_summarise_columns():
     row = cot.summarise(table).iloc[0]
     assert row.in_distribution == 1.0 and row.beyond == pytest.approx(0.6) and row.beyond_min == 0.5
     assert row.trace_right_beyond == pytest.approx(0.5)
+
+
+def test_hand_built_attention_puts_every_query_on_the_previous_token():
+    tokens, maps = cot.hand_built_attention("0110")
+    assert tokens == ["<bos>", "x:0", "s:0", "x:1", "s:1", "x:1", "s:0", "x:0", "s:0"]
+    assert maps.shape == (4, 1, 1, len(tokens))
+    weights = cot.previous_token_attention(tokens, maps)
+    assert list(weights.columns) == ["layer", "head", "weight"] and weights.weight.iloc[0] == pytest.approx(1.0)
+
+
+def test_trace_depth_counts_one_pass_of_the_layers_per_written_token():
+    assert cot.trace_depth(10, 2) == 22 and cot.trace_depth(0, 3) == 3
+
+
+def test_the_jump_is_the_first_long_batch_written_right():
+    import math
+
+    import pandas as pd
+
+    steps = pd.DataFrame({"step": [0, 10, 20, 30], "length": [1, 30, 30, 30], "accuracy": [1.0, 0.5, 0.96, 0.99]})
+    assert cot.jump_step(steps) == 20  # the lucky short batch at step 0 does not count
+    assert math.isnan(cot.jump_step(steps.assign(accuracy=0.5)))  # never reached

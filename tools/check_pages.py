@@ -40,6 +40,7 @@ MAX_SCREENSHOT_HEIGHT = 16000
 # Runs in the page: the visible text outside code and typeset math, the images, the widget areas.
 INSPECT = r"""
 (() => {
+  if (!document.body) return JSON.stringify({navigating: true});  // a redirect page on its way out
   const skip = "pre, code, script, style, textarea, mjx-container, .MathJax, .highlight, .output";
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   const raw = [];
@@ -220,7 +221,10 @@ def check_page(browser: Chromium, html: Path, screenshot: Path) -> PageReport:
         if "exceptionDetails" in inspected:
             raise RuntimeError(f"{html}: the page inspection failed: {inspected['exceptionDetails']}")
         seen = json.loads(inspected["result"]["value"])
-        break
+        if not seen.get("navigating"):
+            break
+        browser.wait_for("Page.loadEventFired", session, at_least=loads + 1)
+        seen = None
     if seen is None:
         raise RuntimeError(f"{html}: the page kept navigating away")
     report.formulas = seen["math"]

@@ -10,6 +10,7 @@ Copies ``_config.yml``, ``_toc.yml`` and ``book/`` (the executed chapters are wr
   ``_static/mathjax/`` (its SVG output needs no web fonts, so it also works from ``file://``);
 - the Jupyter-native student and instructor notebooks (``notebooks/``) and the results JSON of each
   chapter (``results/``), published at the root of the built book;
+- no saved widget state (each widget output carries a figure of its first state instead);
 - a chapter card on top of each executed chapter, the list of results on the landing page and the
   syllabus on the teaching page.
 
@@ -82,6 +83,17 @@ def install_mathjax() -> str:
     return json.loads((modules / "mathjax" / "package.json").read_text())["version"]
 
 
+def drop_widget_state(path: Path) -> None:
+    """Remove the widget state nbclient saved with an executed chapter. With it, the page would load
+    require.js and the widget manager from a CDN to draw widgets that, without a kernel, cannot
+    react; every widget output carries a figure of its first state, which the page shows instead."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    if notebook.metadata.pop("widgets", None) is not None:
+        nbformat.write(notebook, path)
+
+
 def book_figure(chapters: list[str]) -> str:
     """The image of the executed cell tagged ``book-figure``, saved beside intro.md, as Markdown."""
     import nbformat
@@ -113,6 +125,7 @@ def stage_generated() -> None:
     for chapter in chapters_in_toc():
         executed = SOURCE / f"{chapter}.ipynb"
         if executed.exists():
+            drop_widget_state(executed)
             add_card(executed, chapter, timings)
         path = RESULTS / f"chapter{int(Path(chapter).name.split('_')[0])}.json"
         if path.exists():

@@ -20,7 +20,7 @@ OVERRIDES = {"transformer": {"schedule": "cosine"}}
 Transformers' warm-up."""
 
 SETTINGS = {
-    "quick": {"seeds": (0, 1), "lengths": (2, 4, 8), "steps": 400, "batch_size": 64, "overrides": OVERRIDES},
+    "quick": {"seeds": (0, 1, 2), "lengths": (2, 4, 8), "steps": 400, "batch_size": 64, "overrides": OVERRIDES},
     "full": {"seeds": (0, 1, 2), "lengths": (4, 8, 16, 32), "steps": 3000, "batch_size": 128, "overrides": OVERRIDES},
 }
 TRANSFORMER = {"d_model": 64, "n_heads": 4, "positional": "learned", "max_len": 64}

@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-import base64
-import io
-
 import matplotlib.pyplot as plt
 
 from ..plots import eigenvalue_panel
+from .static import display_with_figure
 
 
 def _ranges(result) -> str:
@@ -16,15 +14,12 @@ def _ranges(result) -> str:
             f"largest |λ| {result.eig_abs_max:.3f}, largest |Im λ| {result.eig_imag_max:.3f}")
 
 
-def _static_png(result) -> str:
-    """The explorer's first state as a PNG (base64): what a page without a kernel shows instead."""
+def _first_state(result):
+    """The explorer's first state as a figure: what a page without a kernel shows instead."""
     fig, ax = plt.subplots(figsize=(4.2, 4.2))
     eigenvalue_panel(ax, result)
     ax.set_xlabel(_ranges(result), fontsize=8)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    return fig
 
 
 def eigenvalue_explorer(results):
@@ -34,7 +29,6 @@ def eigenvalue_explorer(results):
     front end with a kernel draws the widget, a static page (the built book) shows the picture.
     """
     import ipywidgets as widgets
-    from IPython.display import display
 
     by_name = {r.model: r for r in results}
     choice = widgets.Dropdown(options=list(by_name), description="model")
@@ -52,9 +46,7 @@ def eigenvalue_explorer(results):
     choice.observe(show, names="value")
     show()
     box = widgets.VBox([choice, output])
-    bundle = box._repr_mimebundle_()
-    bundle["image/png"] = _static_png(results[0])
-    display(bundle, raw=True)
+    display_with_figure(box, _first_state(results[0]))
     return box
 
 
