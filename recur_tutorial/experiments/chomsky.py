@@ -1,15 +1,21 @@
-"""Chapter 1: RNN, LSTM and Transformer on one task per Chomsky level, tested beyond training.
+"""Chapter 1: one task per Chomsky level, each beside the network built for its level, tested beyond training.
 
-Train on lengths 1..40 in the read-then-write layout, as Delétang et al. 2023, and test on every
-length up to 200 (quick) or 500 (full). The quick profile takes a few minutes on a laptop CPU: four
-tasks, three models, three seeds, hundreds of steps. The full profile is the whole table: the
-fifteen tasks of Delétang et al., the memory-augmented Stack-RNN and Tape-RNN too, five seeds and
-ten thousand steps (a GPU).
+Train on lengths 1..40 in the read-then-write layout, as Delétang et al. 2023, and test on lengths up
+to 200 (quick) or 500 (full). In the quick profile each task is run by the network whose memory
+matches its level (an RNN for a regular task, the Stack-RNN for a deterministic context-free one, the
+Tape-RNN for a context-sensitive one), by the networks one level down and by the Transformer
+(:data:`QUICK_GRID`), three seeds each, in a few minutes of two CPU cores. The full profile is
+Delétang et al.'s grid: their fifteen tasks, all five models, five seeds, tested to length 500 (a GPU).
 """
 
 from __future__ import annotations
 
-from .families import family_run
+import pandas as pd
+
+from ..claims import Claims, Measured
+from ..published import published_scores
+from ..tables import chance_level
+from .families import family_run, family_settings
 from .profiles import profile_settings
 from .run import Run
 
@@ -20,19 +26,42 @@ DELETANG_TASKS = (
     "duplicate_string", "missing_duplicate", "odds_first", "binary_addition", "binary_multiplication",
     "compute_sqrt", "bucket_sort",
 )
+MODELS = ("rnn", "lstm", "stack_rnn", "tape_rnn", "transformer")
 
 SETTINGS = {
-    "quick": {"tasks": QUICK_TASKS, "models": ("rnn", "lstm", "transformer"), "seeds": (0, 1, 2),
-              "test_max": 200, "test_step": 8, "steps": 1000, "batch_size": 64,
-              "overrides": {"transformer": {"steps": 300}}},
-    "full": {"tasks": DELETANG_TASKS, "models": ("rnn", "lstm", "transformer", "stack_rnn", "tape_rnn"),
-             "seeds": (0, 1, 2, 3, 4), "test_max": 500, "test_step": 1, "steps": 10_000, "batch_size": 128,
-             "overrides": {}},
+    "quick": {"tasks": QUICK_TASKS, "models": MODELS, "seeds": (0, 1, 2), "test_max": 200, "test_step": 8,
+              "steps": 1000, "batch_size": 64,
+              "overrides": {"lstm": {"steps": 2000}, "stack_rnn": {"steps": 500, "lr": 3e-3},
+                            "tape_rnn": {"lr": 3e-3, "schedule": "cosine"}, "transformer": {"steps": 300}}},
+    "full": {"tasks": DELETANG_TASKS, "models": MODELS, "seeds": (0, 1, 2, 3, 4), "test_max": 500, "test_step": 1,
+             "steps": 10_000, "batch_size": 128, "overrides": {}},
 }
-"""Learning rates, warm-up and curricula are the families' (:mod:`.families`): recurrent models see
-short inputs first, the Transformer every length throughout."""
-# The Transformer gets rotary positions, a relative encoding like the one Delétang et al. used.
-MODEL_CONFIG = {"transformer": {"d_model": 64, "n_layers": 2, "n_heads": 4, "positional": "rope"}}
+"""Learning rates, warm-up, schedules and curricula are the families' (:mod:`.families`) unless a
+profile overrides them: recurrent models see short inputs first, the Transformer every length
+throughout."""
+QUICK_GRID = {  # task → the networks run on it: its level's own, those one level down, the Transformer
+    "parity_check": ("rnn", "lstm", "transformer"),
+    "cycle_navigation": ("rnn", "lstm", "transformer"),
+    "reverse_string": ("rnn", "lstm", "stack_rnn", "transformer"),
+    "duplicate_string": ("stack_rnn", "tape_rnn", "transformer"),
+}
+"""The quick profile's runs; the full profile runs every model on every task."""
+# The Transformer gets rotary positions, a relative encoding like the one Delétang et al. used. The
+# stack and the tape get one cell more than the longest test input (runs() sets memory_size), so that
+# they can hold it; the tape is shorter while training (64 cells hold every training input) and
+# writes through one linear layer.
+MODEL_CONFIG = {"transformer": {"d_model": 64, "n_layers": 2, "n_heads": 4, "positional": "rope"},
+                "tape_rnn": {"training_memory_size": 64, "write_layers": ()}}
+MEMORY_MODELS = ("stack_rnn", "tape_rnn")
+# Every model reads one computation token per input symbol before it answers duplicate_string
+# (Delétang et al.'s computation steps): the Tape-RNN needs them to rewind its tape.
+LAYOUT_OPTIONS = {"duplicate_string": {"computation_steps": 1}}
+SOLVES = 0.9
+"""A seed solves a task when its score (mean accuracy beyond the training lengths) is at least this."""
+NEAR_CHANCE_MARGIN = 0.15
+"""A score is near chance when it is at most the task's chance level plus this margin."""
+FITS = 0.95
+"""A model fits the training lengths when its in-distribution accuracy is at least this."""
 
 
 def test_lengths(test_max: int, step: int) -> tuple[int, ...]:
@@ -40,9 +69,106 @@ def test_lengths(test_max: int, step: int) -> tuple[int, ...]:
     return tuple(sorted(set(range(1, 41, 3)) | set(range(41, test_max + 1, step)) | {test_max}))
 
 
+def grid(profile: str) -> dict[str, tuple[str, ...]]:
+    """Task → the models that ``profile`` runs on it."""
+    s = profile_settings(profile, SETTINGS)
+    return QUICK_GRID if profile == "quick" else dict.fromkeys(s["tasks"], s["models"])
+
+
+def model_config(model: str, test_max: int) -> dict:
+    """The configuration of ``model`` in a profile tested up to ``test_max``."""
+    config = dict(MODEL_CONFIG.get(model, {}))
+    if model in MEMORY_MODELS:
+        config["memory_size"] = test_max + 1
+    return config
+
+
 def runs(profile: str, tasks=None, models=None) -> list[Run]:
     """The runs of ``profile``, optionally restricted to some tasks and models."""
     s = profile_settings(profile, SETTINGS)
     lengths = test_lengths(s["test_max"], s["test_step"])
-    return [family_run(model, s, task=task, seed=seed, test_lengths=lengths, model_config=MODEL_CONFIG.get(model, {}))
-            for task in (tasks or s["tasks"]) for model in (models or s["models"]) for seed in s["seeds"]]
+    return [family_run(model, s, task=task, seed=seed, test_lengths=lengths,
+                       model_config=model_config(model, s["test_max"]), layout_options=LAYOUT_OPTIONS.get(task, {}))
+            for task, task_models in grid(profile).items() if not tasks or task in tasks
+            for model in task_models if not models or model in models for seed in s["seeds"]]
+
+
+def settings_table(profile: str) -> pd.DataFrame:
+    """Per model of ``profile``: its training settings and configuration, as its runs use them."""
+    s = profile_settings(profile, SETTINGS)
+    models = dict.fromkeys(m for task_models in grid(profile).values() for m in task_models)
+    rows = []
+    for model in models:
+        f = family_settings(model, s)
+        rows.append({"model": model, "steps": f["steps"], "batch": f["batch_size"], "lr": f["lr"],
+                     "warm-up steps": f["warmup"], "lr schedule": f["schedule"], "curriculum": f["curriculum"],
+                     "configuration": ", ".join(f"{k} {v}" for k, v in model_config(model, s["test_max"]).items())
+                     or "defaults"})
+    return pd.DataFrame(rows)
+
+
+def seed_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Per task and model: how many seeds solve it, and each seed's score with its in-distribution
+    accuracy in brackets."""
+    measured, rows = Measured(table), []
+    for task, model in table[["task", "model"]].drop_duplicates().itertuples(index=False):
+        score, inside = measured.per_seed(model, task), measured.per_seed(model, task, lengths="inside")
+        rows.append({"task": task, "model": model, "chance": round(chance_level(task), 2),
+                     "solved": f"{int((score >= SOLVES).sum())} of {len(score)}",
+                     "score (in distribution), per seed": ", ".join(
+                         f"{s:.2f} ({i:.2f})" for s, i in zip(score, inside[score.index]))})
+    return pd.DataFrame(rows)
+
+
+CLAIM_KINDS = ("solves", "fails", "near_chance", "near_chance_inside", "fits", "does_not_fit", "gap")
+"""("solves", task, model, k): at least k seeds solve; ("fails", task, model): no seed solves;
+("near_chance", task, model): every seed near chance beyond training; ("near_chance_inside", ...): and
+within the training lengths; ("fits", task, model): every seed fits the training lengths;
+("does_not_fit", ...): no seed does; ("gap", task, model, d): every seed's in-distribution accuracy
+exceeds its score by at least d. A failure is claimed only on a task that the claims also show solved."""
+CLAIMS = {
+    "quick": [
+        ("solves", "parity_check", "rnn", 3), ("solves", "parity_check", "lstm", 3),
+        ("fails", "parity_check", "transformer"), ("near_chance", "parity_check", "transformer"),
+        ("near_chance_inside", "parity_check", "transformer"),
+        ("solves", "cycle_navigation", "lstm", 2), ("fails", "cycle_navigation", "rnn"),
+        ("does_not_fit", "cycle_navigation", "rnn"),
+        ("fails", "cycle_navigation", "transformer"), ("near_chance", "cycle_navigation", "transformer"),
+        ("solves", "reverse_string", "stack_rnn", 3), ("fails", "reverse_string", "lstm"),
+        ("gap", "reverse_string", "lstm", 0.2),
+        ("fails", "reverse_string", "rnn"), ("fails", "reverse_string", "transformer"),
+        ("near_chance", "reverse_string", "transformer"),
+        ("solves", "duplicate_string", "tape_rnn", 2), ("fails", "duplicate_string", "stack_rnn"),
+        ("fails", "duplicate_string", "transformer"), ("near_chance", "duplicate_string", "transformer"),
+    ],
+    # Every cell that Delétang et al. report solved (best of their seeds), on at least one of ours.
+    "full": [("solves", row.task, row.model, 1) for row in published_scores("deletang2023chomsky").itertuples()
+             if row.score >= SOLVES and row.task in DELETANG_TASKS and row.model in MODELS],
+}
+
+
+def check_claims(profile: str, table: pd.DataFrame) -> Claims:
+    """The chapter's claims for ``profile`` (:data:`CLAIMS`), asserted seed by seed on ``table``."""
+    measured, claims = Measured(table), Claims("chapter1")
+    for kind, task, model, *k in CLAIMS[profile]:
+        score, inside = measured.per_seed(model, task), measured.per_seed(model, task, lengths="inside")
+        near = chance_level(task) + NEAR_CHANCE_MARGIN
+        if kind == "solves":
+            claims.seeds_at_least(f"{model} solves {task} (score beyond training)", score, SOLVES, k[0])
+        elif kind == "fails":
+            claims.seeds_at_most(f"{model} does not solve {task} (score beyond training below {SOLVES})", score,
+                                 SOLVES - 1e-9)
+        elif kind in ("near_chance", "near_chance_inside"):
+            where = "beyond" if kind == "near_chance" else "within"
+            claims.seeds_at_most(f"{model} is near chance on {task} {where} the training lengths (chance "
+                                 f"{chance_level(task):.2f} + {NEAR_CHANCE_MARGIN})",
+                                 score if kind == "near_chance" else inside, near)
+        elif kind == "fits":
+            claims.seeds_at_least(f"{model} fits the training lengths of {task} (in distribution)", inside, FITS)
+        elif kind == "does_not_fit":
+            claims.seeds_at_most(f"{model} does not fit the training lengths of {task} (in distribution below {FITS})",
+                                 inside, FITS - 1e-9)
+        elif kind == "gap":
+            claims.seeds_at_least(f"{model} on {task}: in-distribution accuracy above the score beyond training",
+                                  inside - score, k[0])
+    return claims

@@ -9,6 +9,13 @@ jump left):
 
 The jump ℓ_t is the number of input symbols read so far (token ids below ``input_symbols``): the
 input length ℓ once the input has been read.
+
+In the read-then-write layout the answer y_t = W_y h_t sees the cell under the head before step t,
+so the plain strategy for duplicate_string (write x moving right, jump back ℓ cells, read it out) is
+one step late when the first blank arrives; the layout's computation tokens (``read_then_write``
+with ``computation_steps``, as Delétang et al. used for this model) give it steps to rewind first.
+The write MLP defaults to Delétang et al.'s two layers of 64; ``write_layers=()`` writes through one
+linear layer.
 """
 
 from __future__ import annotations

@@ -1,0 +1,64 @@
+"""Chapter 1's settings: the grid it runs, the claims it makes (a failure only beside a solver), the
+settings table that its prose reads."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from recur_tutorial.experiments import chomsky
+from recur_tutorial.experiments.profiles import PROFILES
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_failure_claim_stands_beside_a_solver_of_that_task(profile):
+    solved = {task for kind, task, *_ in chomsky.CLAIMS[profile] if kind == "solves"}
+    for kind, task, model, *_ in chomsky.CLAIMS[profile]:
+        assert kind in chomsky.CLAIM_KINDS
+        if kind not in ("solves", "fits"):
+            assert task in solved, (kind, task, model)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_claims_name_cells_the_profile_runs(profile):
+    grid = chomsky.grid(profile)
+    for _, task, model, *_ in chomsky.CLAIMS[profile]:
+        assert model in grid[task], (task, model)
+
+
+def test_runs_follow_the_grid_with_memories_that_hold_the_longest_test_input():
+    runs = chomsky.runs("quick")
+    grid, seeds = chomsky.grid("quick"), chomsky.SETTINGS["quick"]["seeds"]
+    assert sorted((r.task, r.model, r.seed) for r in runs) == sorted(
+        (task, model, seed) for task, models in grid.items() for model in models for seed in seeds)
+    for run in runs:
+        if run.model in chomsky.MEMORY_MODELS:
+            assert run.model_config["memory_size"] > max(run.test_lengths)
+        assert run.layout_options == chomsky.LAYOUT_OPTIONS.get(run.task, {})
+
+
+def test_settings_table_names_every_model_once_with_its_configuration():
+    table = chomsky.settings_table("quick")
+    assert list(table.model) == list(dict.fromkeys(m for ms in chomsky.grid("quick").values() for m in ms))
+    assert "positional rope" in table.set_index("model").configuration["transformer"]
+
+
+def seeds_table(scores):
+    """A per-length table with one length inside and one beyond training per (task, model, seed)."""
+    rows = []
+    for (task, model), per_seed in scores.items():
+        for seed, (inside, beyond) in enumerate(per_seed):
+            rows += [(task, model, seed, 10, inside, False), (task, model, seed, 100, beyond, True)]
+    return pd.DataFrame(rows, columns=["task", "model", "seed", "length", "accuracy", "beyond_training"])
+
+
+def test_claims_count_the_seeds_that_solve_and_can_fail(monkeypatch):
+    monkeypatch.setitem(chomsky.CLAIMS, "quick", [("solves", "parity_check", "lstm", 2),
+                                                 ("fails", "parity_check", "transformer"),
+                                                 ("near_chance", "parity_check", "transformer")])
+    good = seeds_table({("parity_check", "lstm"): [(1, 1), (1, 0.95), (1, 0.5)],
+                        ("parity_check", "transformer"): [(0.6, 0.5), (0.6, 0.55), (0.7, 0.6)]})
+    assert not chomsky.check_claims("quick", good).failed
+    bad = seeds_table({("parity_check", "lstm"): [(1, 1), (1, 0.85), (1, 0.5)],
+                       ("parity_check", "transformer"): [(0.6, 0.5), (0.6, 0.95), (0.7, 0.6)]})
+    assert len(chomsky.check_claims("quick", bad).failed) == 3
