@@ -9,6 +9,7 @@ import torch
 matplotlib.use("Agg")
 
 from recur_tutorial import models, plots, tasks  # noqa: E402
+from recur_tutorial.errors import ConfigError  # noqa: E402
 from recur_tutorial.exercises import completeness as exercises  # noqa: E402
 from recur_tutorial.experiments import completeness  # noqa: E402
 from recur_tutorial.published import published_scores, scaled_accuracy  # noqa: E402
@@ -101,3 +102,15 @@ def test_accuracy_by_net_count_groups_every_position_beyond_training():
     assert (table.accuracy[table.low >= 15] == 0).all()
     below, above = completeness.accuracy_below_and_above(table, 10)
     assert below == 1.0 and 0 <= above < 1
+
+
+def test_the_theory_column_is_read_from_the_law_beside_each_transition():
+    from recur_tutorial.models.deltanet import DeltaRuleMixer
+    from recur_tutorial.models.diagonal_rnn import DiagonalMixer
+
+    assert completeness.THEORY["DeltaNet [-1, 1]"] == DeltaRuleMixer.LAW[1]
+    assert completeness.THEORY["diagonal RNN [0, 1]"] == DiagonalMixer.LAW[0]
+    assert models.transition_law("mamba_neg") == models.transition_law("mamba", negative_eigenvalues=True)
+    assert len(set(completeness.THEORY.values())) == len(completeness.THEORY)  # every model its own law
+    with pytest.raises(ConfigError, match="states no transition law"):
+        models.transition_law("stack_rnn")

@@ -6,7 +6,7 @@ import torch
 
 from recur_tutorial.evaluation import evaluate_generation
 from recur_tutorial.exercises import cot as exercises
-from recur_tutorial.experiments import Store, cot, profile_settings
+from recur_tutorial.experiments import cot, profile_settings, trained_model
 from recur_tutorial.runtime import threads
 from recur_tutorial.tasks import greedy_generate
 from recur_tutorial.theory import automata, dfa_transformer
@@ -43,7 +43,7 @@ def test_exercise_checker_says_right_and_wrong():
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    model, layout = Store(tmp_path_factory.mktemp("tiny")).model(tiny_run())
+    model, layout = trained_model(tiny_run(), tmp_path_factory.mktemp("tiny"))
     return layout, model
 
 
@@ -68,8 +68,8 @@ def test_generation_table_columns(tiny):
 
 
 def test_same_seed_same_model(tmp_path):
-    a, _ = Store(tmp_path / "a").model(tiny_run(seed=3, steps=2))
-    b, _ = Store(tmp_path / "b").model(tiny_run(seed=3, steps=2))
+    a, _ = trained_model(tiny_run(seed=3, steps=2), tmp_path / "a")
+    b, _ = trained_model(tiny_run(seed=3, steps=2), tmp_path / "b")
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
 
 

@@ -18,7 +18,7 @@ import torch
 
 from recur_tutorial import cli
 from recur_tutorial.errors import ConfigError
-from recur_tutorial.experiments import Run, Store, run_grid, summarise
+from recur_tutorial.experiments import Run, Store, run_grid, summarise, trained_model
 from recur_tutorial.experiments import chomsky, completeness, cot, depth, revisit
 from recur_tutorial.experiments.profiles import check_settings
 from recur_tutorial.experiments.sweep import CHAPTERS, chapter_runs
@@ -64,9 +64,13 @@ def test_a_restarted_grid_trains_only_what_is_missing(tmp_path, monkeypatch):
 def test_the_store_gives_the_trained_model_without_training_again(tmp_path, monkeypatch):
     run = tiny_runs(seeds=(0,), models=("lstm",))[0]
     store = Store(tmp_path)
-    first, layout = store.model(run)  # not in the store: trained through the engine
+    with pytest.raises(ConfigError, match="is not in Store"):
+        store.model(run)
+    first, layout = trained_model(run, store)  # not in the store: trained through the engine
     monkeypatch.setattr(Run, "fit", lambda *args, **kwargs: pytest.fail("trained again"))
     again, _ = store.model(run)
+    assert trained_model(run, store)[1].in_vocab == 2
+    assert list(store.history(run).columns) == ["step", "length", "loss", "accuracy"]
     tokens = torch.randint(0, 2, (2, 9))
     assert torch.equal(first(tokens), again(tokens)) and layout.in_vocab == 2
     assert store.record(run)["score"] == pytest.approx(run.score(again, layout).score)

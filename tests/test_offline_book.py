@@ -47,3 +47,17 @@ def test_every_page_reads_offline_in_chromium(built_book):
     chapters = [r for r in reports if "/chapters/" in r.page]
     assert chapters and all(r.formulas > 0 and r.images >= 2 for r in chapters)
     assert all(Path(r.screenshot).stat().st_size > 10_000 for r in reports)
+
+
+def test_the_trace_viewer_output_carries_a_static_figure_of_its_first_step(monkeypatch):
+    import IPython.display
+
+    from recur_tutorial.experiments import cot
+    from recur_tutorial.widgets import trace_viewer
+
+    bundles = []
+    monkeypatch.setattr(IPython.display, "display", lambda data, raw=False: bundles.append(data))
+    model, layout = cot.cot_run("parity_check", "full", "alibi", 0, cot.SETTINGS["quick"]).build()
+    trace_viewer(model, layout, "0110")
+    assert len(bundles) == 1 and "application/vnd.jupyter.widget-view+json" in bundles[0]
+    assert base64.b64decode(bundles[0]["image/png"]).startswith(b"\x89PNG")

@@ -4,7 +4,7 @@ Every trained experiment of the book is a :class:`Run`; :func:`run_grid` execute
 :class:`Store` does not hold yet (in parallel worker processes, or on Ray) and returns their table.
 """
 
-from .engine import run_grid, usable_cores
+from .engine import run_grid, trained_model, usable_cores
 from .families import FAMILIES, family_run
 from .profiles import PROFILES, profile_settings
 from .run import Run, find_run
@@ -12,4 +12,4 @@ from .store import Store, open_store
 from .summary import per_seed, summarise
 
 __all__ = ["FAMILIES", "PROFILES", "Run", "Store", "family_run", "find_run", "open_store", "per_seed",
-           "profile_settings", "run_grid", "summarise", "usable_cores"]
+           "profile_settings", "run_grid", "summarise", "trained_model", "usable_cores"]

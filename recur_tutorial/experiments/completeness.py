@@ -17,6 +17,7 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
+from .. import models
 from .families import family_run
 from .profiles import profile_settings
 from .run import Run, distinct
@@ -45,21 +46,9 @@ POSITIVE_LINEAR = ("Linear Transformer", "RetNet", "RWKV-4", "RWKV-6", "Mamba [0
 NONLINEAR = ("LSTM",)
 STATEFUL = tuple(label for label in MODELS if label != "Transformer")
 
-THEORY = {
-    "LSTM": "nonlinear in h: recurrence-complete",
-    "Transformer": "no recurrent state (attention over all tokens)",
-    "Linear Transformer": "transition I: eigenvalue 1",
-    "RetNet": "transition γI, γ ∈ (0, 1) fixed",
-    "RWKV-4": "diag(e^{−w}) ∈ (0, 1), input-independent",
-    "RWKV-6": "diag(α_t) ∈ (0, 1), input-dependent",
-    "Mamba [0, 1]": "diag(exp(Δ_t A)) ∈ (0, 1)",
-    "Mamba [-1, 1]": "diag(2 exp(Δ_t A) − 1) ∈ (−1, 1)",
-    "DeltaNet [0, 1]": "I − β_t k kᵀ, eigenvalues 1 − β_t ∈ (0, 1) and 1",
-    "DeltaNet [-1, 1]": "I − β_t k kᵀ, β_t ∈ (0, 2): eigenvalues in (−1, 1]",
-    "diagonal RNN [0, 1]": "diag(a_t), a_t ∈ (0, 1)",
-    "diagonal RNN [-1, 1]": "diag(a_t), a_t ∈ (−1, 1)",
-}
-"""What the theory of the chapter says each transition is (the probe's table sits beside it)."""
+THEORY = {label: models.transition_law(name, **config) for label, (name, config) in MODELS.items()}
+"""What the theory of the chapter says each transition is (the probe's table sits beside it), read from
+the ``LAW`` written beside each model's transition."""
 
 OVERRIDES = {"all": {"curriculum": "uniform"}}
 """Learning rates and warm-up are the families' (:mod:`.families`); every model sees every training

@@ -175,3 +175,11 @@ def run_grid(runs: Iterable[Run], store: Store | str | os.PathLike, *, workers: 
         if record["status"] == "failed":
             print(f"run failed: {run.name} on {run.task} (seed {run.seed}): {record['error']}")
     return per_length_table([(run, r) for run, r in zip(runs, records) if r["status"] == "ok"])
+
+
+def trained_model(run: Run, store: Store | str | os.PathLike, device=None):
+    """The trained model of ``run`` (evaluation mode) and its layout, from ``store``; a run not yet
+    there is run first (one worker)."""
+    store = as_store(store)
+    run_grid([run], store, workers=1, progress=False)
+    return store.model(run, device)

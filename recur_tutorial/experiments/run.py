@@ -26,6 +26,7 @@ from ..training import Curriculum, train
 
 HISTORY_POINTS = 200
 """At most this many rows of the training history are kept in a record (evenly spaced steps)."""
+HISTORY_COLUMNS = ("step", "length", "loss", "accuracy")
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def short_history(history: pd.DataFrame, points: int = HISTORY_POINTS) -> dict[s
     if len(history) and rows.index[-1] != history.index[-1]:
         rows = pd.concat([rows, history.iloc[[-1]]])
     return {column: [round(float(v), 6) if column in ("loss", "accuracy") else int(v) for v in rows[column]]
-            for column in ("step", "length", "loss", "accuracy")}
+            for column in HISTORY_COLUMNS}
 
 
 def find_run(runs, *, task: str | None = None, name: str | None = None, seed: int | None = None) -> Run:

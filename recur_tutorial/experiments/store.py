@@ -20,10 +20,12 @@ import os
 from collections import Counter
 from pathlib import Path
 
+import pandas as pd
 import torch
 
+from ..errors import ConfigError
 from ..results import MODE, read_json, write_atomic, write_json
-from .run import Run
+from .run import HISTORY_COLUMNS, Run
 
 
 def run_id(run: Run) -> str:
@@ -84,28 +86,25 @@ class Store:
         """Every record in the store."""
         return [read_json(path) for path in sorted(self.records_dir.glob("*.json"))]
 
-    def history(self, run: Run):
-        """The training history kept in the record of ``run`` (step, length, loss, accuracy; at most
-        :data:`~recur_tutorial.experiments.run.HISTORY_POINTS` rows), running it first if needed."""
-        import pandas as pd
-
-        self._ensure(run)
-        return pd.DataFrame(self.record(run)["history"])
-
-    def _ensure(self, run: Run) -> None:
-        """Run ``run`` through the engine unless its weights are in the store; refuse a failed run."""
-        if not self.weights_path(run).exists():
-            from .engine import run_grid
-
-            run_grid([run], self, workers=1, progress=False)
+    def finished(self, run: Run) -> dict:
+        """The record of ``run``, which must have finished: a clear error when it is not in the store
+        or failed."""
         record = self.record(run)
+        if record is None:
+            raise ConfigError(f"run {run.name} on {run.task} (seed {run.seed}) is not in {self}: run it first "
+                              "(run_grid, or trained_model)")
         if record.get("status") == "failed":
-            raise RuntimeError(f"run {run.name} on {run.task} (seed {run.seed}) failed: {record['error']}")
+            raise ConfigError(f"run {run.name} on {run.task} (seed {run.seed}) failed: {record['error']}")
+        return record
+
+    def history(self, run: Run) -> pd.DataFrame:
+        """The training history kept in the record of ``run`` (step, length, loss, accuracy; at most
+        :data:`~recur_tutorial.experiments.run.HISTORY_POINTS` rows)."""
+        return pd.DataFrame(self.finished(run)["history"])[list(HISTORY_COLUMNS)]
 
     def model(self, run: Run, device=None):
-        """The trained model of ``run`` (evaluation mode) and its layout, from the stored weights.
-        A run not yet in the store is run first, through :func:`~recur_tutorial.experiments.run_grid`."""
-        self._ensure(run)
+        """The trained model of ``run`` (evaluation mode) and its layout, from the stored weights."""
+        self.finished(run)
         model, layout = run.build()
         weights = torch.load(io.BytesIO(self.weights_path(run).read_bytes()), weights_only=True)
         model.load_state_dict(weights)

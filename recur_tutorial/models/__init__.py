@@ -93,8 +93,18 @@ def build(name: str, layout: Layout, *, seed: int | None = None, **config) -> Se
     return model
 
 
+def transition_law(name: str, **config) -> str:
+    """What the theory says the state transition of model ``name`` with ``config`` is (its ``LAW``)."""
+    factory = MODELS[name]
+    model = factory.func if isinstance(factory, partial) else factory
+    settings = {**(factory.keywords if isinstance(factory, partial) else {}), **config}
+    check(model.LAW is not None, f"model {name!r} states no transition law")
+    law = model.LAW
+    return law[bool(settings.get("negative_eigenvalues", False))] if isinstance(law, tuple) else law
+
+
 def names() -> list[str]:
     return MODELS.names()
 
 
-__all__ = ["MODELS", "SequenceModel", "build", "names", "ops", "options", "transitions"]
+__all__ = ["MODELS", "SequenceModel", "build", "names", "ops", "options", "transition_law", "transitions"]

@@ -22,6 +22,9 @@ class SequenceModel(nn.Module):
     """
 
     causal: bool = True
+    LAW: str | tuple[str, str] | None = None
+    """What the theory says the state transition is, written next to it (the mixer's ``LAW``): one
+    text, or two, without and with ``negative_eigenvalues``; None where the zoo does not state it."""
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:  # pragma: no cover - interface
         raise NotImplementedError

@@ -19,6 +19,9 @@ from .layer_stack import MLP, HeadNorm, LayerStack, MultiHeadMixer, merge_heads,
 class DeltaRuleMixer(MultiHeadMixer):
     """DeltaNet: q, k = L2-normalised SiLU projections, β_t = σ(w_β · x_t) per head (× 2 if negative)."""
 
+    LAW = ("I − β_t k kᵀ, eigenvalues 1 − β_t ∈ (0, 1) and 1",  # without, with negative_eigenvalues
+           "I − β_t k kᵀ, β_t ∈ (0, 2): eigenvalues in (−1, 1]")
+
     def __init__(self, d_model: int, n_heads: int, negative_eigenvalues: bool) -> None:
         super().__init__(d_model, n_heads)
         self.beta = nn.Linear(d_model, n_heads)
@@ -43,6 +46,8 @@ class DeltaRuleMixer(MultiHeadMixer):
 
 class DeltaNet(LayerStack):
     """Schlag et al. 2021, Yang et al. 2024: the delta rule and an MLP per layer."""
+
+    LAW = DeltaRuleMixer.LAW
 
     def __init__(self, in_vocab, out_vocab, *, d_model: int = 32, n_layers: int = 1, n_heads: int = 4,
                  negative_eigenvalues: bool = False) -> None:

@@ -15,6 +15,8 @@ from .layer_stack import MLP, LayerStack, mode_for
 
 
 class DiagonalMixer(nn.Module):
+    LAW = ("diag(a_t), a_t ∈ (0, 1)", "diag(a_t), a_t ∈ (−1, 1)")  # without, with negative_eigenvalues
+
     def __init__(self, d_model: int, negative_eigenvalues: bool) -> None:
         super().__init__()
         self.negative_eigenvalues = negative_eigenvalues
@@ -33,6 +35,8 @@ class DiagonalMixer(nn.Module):
 
 class DiagonalRNN(LayerStack):
     """A diagonal linear RNN and an MLP read-out per layer (Chapter 4's minimal linear recurrence)."""
+
+    LAW = DiagonalMixer.LAW
 
     def __init__(self, in_vocab, out_vocab, *, d_model: int = 32, n_layers: int = 1,
                  negative_eigenvalues: bool = False) -> None:

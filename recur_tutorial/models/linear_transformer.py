@@ -12,6 +12,7 @@ from .layer_stack import MLP, LayerStack, MultiHeadMixer, elu_feature, merge_hea
 
 
 class LinearAttentionMixer(MultiHeadMixer):
+    LAW = "transition I: eigenvalue 1"
     def forward(self, x, state):
         q, k, v = self.heads(x)
         y, state = ops.linear_attention(elu_feature(q), elu_feature(k), v, initial_state=state,
@@ -24,6 +25,8 @@ class LinearAttentionMixer(MultiHeadMixer):
 
 class LinearTransformer(LayerStack):
     """Katharopoulos et al. 2020: linear attention (φ = elu + 1) and an MLP per layer."""
+
+    LAW = LinearAttentionMixer.LAW
 
     def __init__(self, in_vocab, out_vocab, *, d_model: int = 32, n_layers: int = 1, n_heads: int = 4) -> None:
         super().__init__(in_vocab, out_vocab, d_model, [

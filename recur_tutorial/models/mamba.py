@@ -19,6 +19,8 @@ from .layer_stack import LayerStack, mode_for
 
 
 class MambaMixer(nn.Module):
+    LAW = ("diag(exp(Δ_t A)) ∈ (0, 1)", "diag(2 exp(Δ_t A) − 1) ∈ (−1, 1)")  # without, with negative_eigenvalues
+
     def __init__(self, d_model: int, expand: int, d_state: int, d_conv: int, negative_eigenvalues: bool) -> None:
         super().__init__()
         inner, self.rank = expand * d_model, math.ceil(d_model / 16)
@@ -62,6 +64,8 @@ class MambaMixer(nn.Module):
 
 class Mamba(LayerStack):
     """Stacked Mamba blocks (each block is both the mixer and the channel MLP)."""
+
+    LAW = MambaMixer.LAW
 
     def __init__(self, in_vocab, out_vocab, *, d_model: int = 32, n_layers: int = 1, expand: int = 2,
                  d_state: int = 8, d_conv: int = 4, negative_eigenvalues: bool = False) -> None:

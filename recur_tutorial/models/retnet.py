@@ -17,6 +17,8 @@ from .layer_stack import MLP, HeadNorm, LayerStack, MultiHeadMixer, merge_heads,
 class RetentionMixer(MultiHeadMixer):
     """Retention with RetNet's fixed decays, per-head GroupNorm and a swish gate (no xPos rotation)."""
 
+    LAW = "transition γI, γ ∈ (0, 1) fixed"
+
     def __init__(self, d_model: int, n_heads: int) -> None:
         super().__init__(d_model, n_heads)
         self.register_buffer("gamma", 1 - 2.0 ** (-5.0 - torch.arange(n_heads, dtype=torch.float32)))
@@ -36,6 +38,8 @@ class RetentionMixer(MultiHeadMixer):
 
 class RetNet(LayerStack):
     """Sun et al. 2023: multi-scale retention and an MLP per layer."""
+
+    LAW = RetentionMixer.LAW
 
     def __init__(self, in_vocab, out_vocab, *, d_model: int = 32, n_layers: int = 1, n_heads: int = 4) -> None:
         super().__init__(in_vocab, out_vocab, d_model, [

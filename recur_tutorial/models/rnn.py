@@ -19,6 +19,7 @@ class RecurrentNet(SequenceModel):
     """Embedding → ``n_layers`` recurrent layers of width ``hidden`` → linear read-out."""
 
     causal = True
+    LAW = "nonlinear in h: recurrence-complete"
 
     def __init__(self, in_vocab: int, out_vocab: int, *, cell: str = "lstm", hidden: int = 64,
                  n_layers: int = 1, embed: int = 16) -> None:

@@ -50,6 +50,8 @@ class ChannelMix(nn.Module):
 
 
 class RWKV4TimeMix(nn.Module):
+    LAW = "diag(e^{−w}) ∈ (0, 1), input-independent"
+
     def __init__(self, d_model: int) -> None:
         super().__init__()
         self.mix = ShiftMix(d_model, 3)
@@ -70,6 +72,8 @@ class RWKV4TimeMix(nn.Module):
 
 
 class RWKV6TimeMix(nn.Module):
+    LAW = "diag(α_t) ∈ (0, 1), input-dependent"
+
     def __init__(self, d_model: int, n_heads: int, decay_rank: int = 8) -> None:
         super().__init__()
         check(d_model % n_heads == 0, f"d_model ({d_model}) must be a multiple of n_heads ({n_heads})")
@@ -101,12 +105,16 @@ class RWKV6TimeMix(nn.Module):
 
 
 class RWKV4(LayerStack):
+    LAW = RWKV4TimeMix.LAW
+
     def __init__(self, in_vocab, out_vocab, *, d_model: int = 32, n_layers: int = 1) -> None:
         super().__init__(in_vocab, out_vocab, d_model, [
             sub for _ in range(n_layers) for sub in (RWKV4TimeMix(d_model), ChannelMix(d_model))])
 
 
 class RWKV6(LayerStack):
+    LAW = RWKV6TimeMix.LAW
+
     def __init__(self, in_vocab, out_vocab, *, d_model: int = 32, n_layers: int = 1, n_heads: int = 4) -> None:
         super().__init__(in_vocab, out_vocab, d_model, [
             sub for _ in range(n_layers) for sub in (RWKV6TimeMix(d_model, n_heads), ChannelMix(d_model))])

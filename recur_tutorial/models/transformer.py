@@ -69,6 +69,8 @@ class Transformer(SequenceModel):
     each layer's keys and values so far, so a step costs O(T) instead of a whole forward pass.
     """
 
+    LAW = "no recurrent state (attention over all tokens)"
+
     def __init__(self, in_vocab: int, out_vocab: int, *, d_model: int = 64, n_layers: int = 2,
                  n_heads: int = 4, d_mlp: int | None = None, positional: str = "sinusoidal",
                  causal: bool = False, max_len: int = 2048) -> None:
