@@ -240,3 +240,4 @@ def test_chapter_script_sweep_prints_an_estimate_for_the_full_profile(tmp_path):
                          timeout=300).stdout
     assert out.startswith(f"{len(chomsky.SETTINGS['full']['seeds'])} runs; estimated ")
     assert "wall time on 2 worker(s)" in out
+

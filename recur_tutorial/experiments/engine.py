@@ -14,6 +14,7 @@ import atexit
 import multiprocessing
 import os
 import signal
+import threading
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -58,11 +59,21 @@ def execute_safely(run: Run, device: str | None = None, workers: int = 1) -> tup
 
 # ---- local worker processes ------------------------------------------------------------------------
 def _worker_setup() -> None:
-    """A worker process: one torch thread, no progress bars, and Ctrl-C left to the driver (which
-    stops the sweep; a worker interrupted at its own prompt would only print a traceback)."""
+    """A worker process: one torch thread, no progress bars, Ctrl-C left to the driver (which stops
+    the sweep; a worker interrupted at its own prompt would only print a traceback), and ended
+    within a second of its driver, so that a killed notebook or script leaves no worker training on."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    driver = os.getppid()
+    threading.Thread(target=_end_with, args=(driver,), daemon=True, name="end-with-driver").start()
     torch.set_num_threads(1)
     os.environ["RECUR_TUTORIAL_PROGRESS"] = "0"
+
+
+def _end_with(driver: int) -> None:
+    """Exit this process once ``driver`` is no longer its parent (the driver died)."""
+    while os.getppid() == driver:
+        time.sleep(1)
+    os._exit(1)
 
 
 _POOL: dict[int, ProcessPoolExecutor] = {}
@@ -97,8 +108,11 @@ def _local(runs: list[Run], workers: int, device) -> Iterator[tuple[Run, tuple[d
             for future in done:
                 yield futures.pop(future), future.result()
     finally:
-        for future in futures:
-            future.cancel()
+        if futures:  # interrupted (Ctrl-C, an error in the driver): stop the workers' runs too
+            _POOL.pop(workers, None)
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 # ---- Ray ---------------------------------------------------------------------------------------------
