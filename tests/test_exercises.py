@@ -96,3 +96,36 @@ def test_chapter_1_checkers_give_counter_examples():
     assert not too_big and "has 4 states; 2 suffice" in too_big.message
     assert not chomsky.check_states_for_reversal(lambda n: 2 * n)
     assert "chance is 0.2" in chomsky.check_chance_levels(lambda task: 0.5).message
+
+
+def _bound_names(code: str) -> set[str]:
+    """The names a piece of code binds at its top level (assignments and definitions; its imports are of
+    the package's own modules, under the names the chapters import them by)."""
+    import ast
+
+    names = set()
+    for node in ast.parse(code).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif not isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+    return names
+
+
+def test_no_exercise_rebinds_a_name_its_chapter_uses():
+    """A student notebook runs each exercise's code among the chapter's cells, so a name the exercise
+    binds must not be one the chapter's own code reads (it would find the exercise's value instead)."""
+    import ast
+
+    import nbformat
+
+    from recur_tutorial.exercises.catalogue import EXERCISES
+
+    for chapter, exercises in EXERCISES.items():
+        used = set()
+        for cell in nbformat.read(f"{chapter}.ipynb", as_version=4).cells:
+            if cell.cell_type == "code":
+                used.update(n.id for n in ast.walk(ast.parse(cell.source)) if isinstance(n, ast.Name))
+        for exercise in exercises:
+            clash = _bound_names(exercise.solution) & used
+            assert not clash, (chapter, exercise.label, sorted(clash))
