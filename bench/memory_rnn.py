@@ -21,23 +21,26 @@ import torch
 
 from recur_tutorial import models, tasks
 
-CASES = {
-    "stack_rnn": ("reverse_string", {}),
-    "tape_rnn": ("duplicate_string", {"computation_steps": 1}),
+CASES = {  # row name → model, task, layout options, model configuration
+    "stack_rnn": ("stack_rnn", "reverse_string", {}, {}),
+    "tape_rnn": ("tape_rnn", "duplicate_string", {"computation_steps": 1}, {}),
+    "tape_rnn, linear write": ("tape_rnn", "duplicate_string", {"computation_steps": 1}, {"write_layers": ()}),
 }
+"""The Tape-RNN writes through Delétang et al.'s MLP by default; Chapter 1 writes through one linear
+layer, whose fast form is one autograd node for the whole sequence (``MemoryScan``)."""
 
 
 def seconds(name: str, length: int, repeats: int, batch_size: int, memory_size: int,
             training_memory_size: int) -> dict[str, float]:
     """Median wall time of one forward + backward pass of each form."""
-    task, options = CASES[name]
+    model_name, task, options, config = CASES[name]
     layout = tasks.get_layout("read_then_write", tasks.get(task), **options)
-    model = models.build(name, layout, seed=0, memory_size=memory_size)
+    model = models.build(model_name, layout, seed=0, memory_size=memory_size, **config)
     tokens = layout.batch(batch_size, length, torch.Generator().manual_seed(0)).tokens
     forms = {"plain": model.run_steps, "fast": model}
-    if name == "tape_rnn":
-        forms["short tape"] = models.build(name, layout, seed=0, memory_size=memory_size,
-                                           training_memory_size=training_memory_size)
+    if model_name == "tape_rnn":
+        forms["short tape"] = models.build(model_name, layout, seed=0, memory_size=memory_size,
+                                           training_memory_size=training_memory_size, **config)
     times = {form: [] for form in forms}
     for _ in range(repeats + 1):  # the first round warms up
         for form, forward in forms.items():

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from recur_tutorial.models import ops
-from recur_tutorial.models.memory_rnn import ShiftMix
+from recur_tutorial.models.memory_rnn import MemoryScan, ShiftMix
 from recur_tutorial.models.ops.examples import Example
 
 CHUNKED_NODES = ["diagonal_linear_rnn", "selective_scan", "selective_scan_neg"]
@@ -29,8 +29,28 @@ def shift_mix_case(reach):
     return (memory, value, actions), lambda m, v, a: ShiftMix.apply(m, v, a, offsets, 6, reach)
 
 
+def memory_scan_case(kind):
+    """Five steps of a stack (growing from no cells, the value squashed) or a tape (six cells, jumps)."""
+    generator = torch.Generator().manual_seed(0)
+    hidden, cell, n_actions = 4, 3, 3 if kind == "stack" else 5
+
+    def parameter(*shape):
+        return torch.randn(*shape, dtype=torch.double, generator=generator).mul_(0.7).requires_grad_()
+
+    inputs = (parameter(2, 5, hidden), parameter(hidden, hidden), parameter(cell, hidden),
+              parameter(hidden, n_actions + cell), parameter(n_actions + cell))
+    if kind == "stack":
+        schedule, squash, cells = [((0, 2, 1), min(t + 1, 4), 0) for t in range(5)], True, 0
+    else:
+        schedule = [((r, r + 1, r - 1, r + jump, r - jump), 6, r)
+                    for jump, r in ((1, 1), (2, 2), (-3, 3), (0, 1), (2, 2))]
+        squash, cells = False, 6
+    return inputs, lambda *args: MemoryScan.apply(*args, schedule, n_actions, squash, cells)
+
+
 CASES = {**{f"chunked {name}": (lambda n=name: scan_case(n)) for name in CHUNKED_NODES},
-         "ShiftMix stack": lambda: shift_mix_case(0), "ShiftMix tape": lambda: shift_mix_case(2)}
+         "ShiftMix stack": lambda: shift_mix_case(0), "ShiftMix tape": lambda: shift_mix_case(2),
+         "MemoryScan stack": lambda: memory_scan_case("stack"), "MemoryScan tape": lambda: memory_scan_case("tape")}
 
 
 def inputs_and_function(label):

@@ -41,7 +41,9 @@ def test_memory_rnn_bench_prints_one_row_per_model_and_length():
                 "--training-memory-size", "4")
     rows = [line for line in lines if line.startswith("| ") and "×" in line]
     assert [row.split(" | ")[:3] for row in rows] == [["| stack_rnn", "2", "4"], ["| stack_rnn", "3", "6"],
-                                                     ["| tape_rnn", "2", "8"], ["| tape_rnn", "3", "12"]]
+                                                     ["| tape_rnn", "2", "8"], ["| tape_rnn", "3", "12"],
+                                                     ["| tape_rnn, linear write", "2", "8"],
+                                                     ["| tape_rnn, linear write", "3", "12"]]
     assert_speed_up_is_the_ratio(rows, slow=3, fast=4, speed_up=5)
     assert [row.split(" | ")[6] for row in rows[:2]] == ["–", "–"]  # the short training tape is the tape's
     assert_speed_up_is_the_ratio(rows[2:], slow=3, fast=6, speed_up=7)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .memory_rnn import MemoryRNN, ShiftMix
+from .memory_rnn import MemoryRNN, MemoryScan
 
 
 class StackRNN(MemoryRNN):
@@ -41,14 +41,8 @@ class StackRNN(MemoryRNN):
         inputs, read_weight, hidden_weight = self.fast_controller(tokens)
         out_weight = torch.cat([self.actions.weight, self.push.weight]).t()
         out_bias = torch.cat([self.actions.bias, self.push.bias])
-        h = inputs[0].new_zeros(len(tokens), self.cell.hidden_size)
-        memory = h.new_zeros(len(tokens), 0, self.cell_size)  # the cells that can be non-zero
-        states, head = [], None  # head: the top cell read, from the second token on
-        for t, projected in enumerate(inputs):
-            h = torch.tanh(torch.addmm(projected, h, hidden_weight) if t == 0 else
-                           torch.addmm(projected, h, hidden_weight).addmm_(head, read_weight))
-            states.append(h)
-            actions, push = torch.addmm(out_bias, h, out_weight).split([self.n_actions, self.cell_size], 1)
-            size = min(memory.shape[1] + 1, self.memory_size)  # push, pop, no-op:
-            memory, head = ShiftMix.apply(memory, torch.tanh(push), torch.softmax(actions, -1), (0, 2, 1), size, 0)
-        return self.head(torch.stack(states, 1))
+        # push, pop, no-op on the cells that can be non-zero: min(t + 1, M) after token t
+        schedule = [((0, 2, 1), min(t + 1, self.memory_size), 0) for t in range(tokens.shape[1])]
+        states = MemoryScan.apply(inputs, hidden_weight, read_weight, out_weight, out_bias, schedule,
+                                  self.n_actions, True, 0)
+        return self.head(states)

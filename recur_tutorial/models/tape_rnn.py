@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from ..errors import check
-from .memory_rnn import MemoryRNN, ShiftMix
+from .memory_rnn import MemoryRNN, MemoryScan, ShiftMix
 
 
 class TapeRNN(MemoryRNN):
@@ -84,19 +84,24 @@ class TapeRNN(MemoryRNN):
             return self.run_steps(tokens)
         inputs, read_weight, hidden_weight = self.fast_controller(tokens)
         size = self.cells
-        h = inputs[0].new_zeros(len(tokens), self.cell.hidden_size)
-        memory = h.new_zeros(len(tokens), size, self.cell_size)
-        head = memory[:, 0]
-        states = []
+        half = size // 2  # a jump of ℓ cells on a circular tape is one of ℓ mod M, or of ℓ mod M − M: the shorter
+        schedule = []
+        for jump in ((read[0] + half).remainder(size) - half).tolist():
+            r = max(abs(jump), 1)  # stay, right, left, jump right, jump left:
+            schedule.append(((r, r + 1, r - 1, r + jump, r - jump), size, r))
         first, rest = self.write[0], self.write[1:]  # π_t and the write MLP's first layer in one product
         out_weight = torch.cat([self.actions.weight, first.weight]).t()
         out_bias = torch.cat([self.actions.bias, first.bias])
-        half = size // 2  # a jump of ℓ cells on a circular tape is one of ℓ mod M, or of ℓ mod M − M: the shorter
-        for projected, jump in zip(inputs, ((read[0] + half).remainder(size) - half).tolist()):
-            h = torch.tanh(torch.addmm(projected, h, hidden_weight).addmm_(head, read_weight))
+        if not len(rest):  # a linear write: the whole loop is one autograd node
+            return self.head(MemoryScan.apply(inputs, hidden_weight, read_weight, out_weight, out_bias, schedule,
+                                              self.n_actions, False, size))
+        h = inputs[:, 0].new_zeros(len(tokens), self.cell.hidden_size)
+        memory = h.new_zeros(len(tokens), size, self.cell_size)
+        head = memory[:, 0]
+        states = []
+        for t, (offsets, _, r) in enumerate(schedule):
+            h = torch.tanh(torch.addmm(inputs[:, t], h, hidden_weight).addmm_(head, read_weight))
             states.append(h)
             actions, written = torch.addmm(out_bias, h, out_weight).split([self.n_actions, first.out_features], 1)
-            r = max(abs(jump), 1)  # stay, right, left, jump right, jump left:
-            offsets = (r, r + 1, r - 1, r + jump, r - jump)
             memory, head = ShiftMix.apply(memory, rest(written), torch.softmax(actions, -1), offsets, size, r)
         return self.head(torch.stack(states, 1))
