@@ -21,10 +21,10 @@ Fast and plain forms. ``step`` applies the equations above to the whole memory, 
 read-out of every position in one product each, the two controller products added into one tensor,
 and the memory update as one autograd node (:class:`ShiftMix`, its gradient written out). When the
 written value is φ(W_v h_t + b_v) (the Stack-RNN's push, φ = tanh; the Tape-RNN's write with
-``write_layers=()``, φ the identity), the whole loop over t is one autograd node (:class:`MemoryScan`, backpropagation through time
-written out). The stack
-also uses that its cells below depth t are still zero after t tokens: it carries only the
-min(t, M) cells that can be non-zero, which gives the same numbers as the full stack.
+``write_layers=()``, φ the identity), the whole loop over t is one autograd node
+(:class:`MemoryScan`, backpropagation through time written out). The stack also uses that its cells
+below depth t are still zero after t tokens: it carries only the min(t, M) cells that can be
+non-zero, which gives the same numbers as the full stack.
 ``bench/memory_rnn.py`` times the two forms.
 """
 
