@@ -28,8 +28,8 @@ book: chapters html
 	@echo "The book is built: open _build/html/index.html"
 
 browser:                   ## headless Chromium (offline page test) and npm (MathJax), from Debian's packages
-	command -v chromium >/dev/null && command -v npm >/dev/null || \
-	  (apt-get update && apt-get install -y chromium npm)
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	command -v npm >/dev/null || (apt-get update && apt-get install -y npm)
 
 lint: setup                ## ruff (pinned in requirements.txt, configured in pyproject.toml)
 	$(VENV)/bin/ruff check .
