@@ -31,7 +31,7 @@ MODELS = ("rnn", "lstm", "stack_rnn", "tape_rnn", "transformer")
 SETTINGS = {
     "quick": {"tasks": QUICK_TASKS, "models": MODELS, "seeds": (0, 1, 2), "test_max": 200, "test_step": 16,
               "steps": 1000, "batch_size": 64,
-              "overrides": {"lstm": {"steps": 2000}, "stack_rnn": {"steps": 500, "lr": 3e-3},
+              "overrides": {"lstm": {"steps": 2000, "lr": 1e-2}, "stack_rnn": {"steps": 500, "lr": 3e-3},
                             "tape_rnn": {"lr": 3e-3, "schedule": "cosine", "batch_size": 128},
                             "transformer": {"steps": 300}}},
     "full": {"tasks": DELETANG_TASKS, "models": MODELS, "seeds": (0, 1, 2, 3, 4), "test_max": 500, "test_step": 1,
