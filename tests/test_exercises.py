@@ -3,6 +3,8 @@ traceback, whatever the reader hands it."""
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from recur_tutorial.exercises import chomsky, completeness, cot, depth, revisit
@@ -101,8 +103,6 @@ def test_chapter_1_checkers_give_counter_examples():
 def _bound_names(code: str) -> set[str]:
     """The names a piece of code binds at its top level (assignments and definitions; its imports are of
     the package's own modules, under the names the chapters import them by)."""
-    import ast
-
     names = set()
     for node in ast.parse(code).body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
@@ -115,8 +115,6 @@ def _bound_names(code: str) -> set[str]:
 def test_no_exercise_rebinds_a_name_its_chapter_uses():
     """A student notebook runs each exercise's code among the chapter's cells, so a name the exercise
     binds must not be one the chapter's own code reads (it would find the exercise's value instead)."""
-    import ast
-
     import nbformat
 
     from recur_tutorial.exercises.catalogue import EXERCISES

@@ -49,15 +49,16 @@ QUICK_GRID = {  # task → the networks run on it: its level's own, those one le
 """The quick profile's runs; the full profile runs every model on every task."""
 # The Transformer gets rotary positions, a relative encoding like the one Delétang et al. used. The
 # stack gets one cell more than the longest test input (runs() sets memory_size), so that it can hold
-# it; the tape gets two cells per input symbol and one more (TAPE_CELLS_PER_SYMBOL), because the
+# it; the tape gets two cells per input symbol and one more (CELLS_PER_SYMBOL), because the
 # strategy the Tape-RNN learns also moves along the tape during the computation steps: with one cell
 # per symbol, every trained seed failed beyond half the tape (measured: a seed that scores 0.80 beyond
 # training on 201 cells scores 0.94 on 401). The tape is shorter while training (64 cells) and writes
 # through one linear layer.
 MODEL_CONFIG = {"transformer": {"d_model": 64, "n_layers": 2, "n_heads": 4, "positional": "rope"},
                 "tape_rnn": {"training_memory_size": 64, "write_layers": ()}}
-MEMORY_MODELS = ("stack_rnn", "tape_rnn")
-TAPE_CELLS_PER_SYMBOL = 2
+CELLS_PER_SYMBOL = {"stack_rnn": 1, "tape_rnn": 2}
+"""Memory cells per symbol of the longest test input (runs() sets memory_size to this times it, plus one)."""
+MEMORY_MODELS = tuple(CELLS_PER_SYMBOL)
 # Every model reads one computation token per input symbol before it answers duplicate_string
 # (Delétang et al.'s computation steps): the Tape-RNN needs them to rewind its tape.
 LAYOUT_OPTIONS = {"duplicate_string": {"computation_steps": 1}}
@@ -83,8 +84,8 @@ def grid(profile: str) -> dict[str, tuple[str, ...]]:
 def model_config(model: str, test_max: int) -> dict:
     """The configuration of ``model`` in a profile tested up to ``test_max``."""
     config = dict(MODEL_CONFIG.get(model, {}))
-    if model in MEMORY_MODELS:
-        config["memory_size"] = (TAPE_CELLS_PER_SYMBOL if model == "tape_rnn" else 1) * test_max + 1
+    if model in CELLS_PER_SYMBOL:
+        config["memory_size"] = CELLS_PER_SYMBOL[model] * test_max + 1
     return config
 
 
