@@ -37,10 +37,15 @@ def test_runs_follow_the_grid_with_memories_that_hold_the_longest_test_input():
         assert run.layout_options == chomsky.LAYOUT_OPTIONS.get(run.task, {})
 
 
-def test_settings_table_names_every_model_once_with_its_configuration():
-    table = chomsky.settings_table("quick")
-    assert list(table.model) == list(dict.fromkeys(m for ms in chomsky.grid("quick").values() for m in ms))
-    assert "positional rope" in table.set_index("model").configuration["transformer"]
+def test_settings_table_names_every_model_once_then_each_task_exception():
+    table = chomsky.settings_table("quick").set_index("model")
+    models = list(dict.fromkeys(m for ms in chomsky.grid("quick").values() for m in ms))
+    exceptions = [key for key in chomsky.SETTINGS["quick"]["overrides"] if " on " in key]
+    assert list(table.index) == models + exceptions
+    assert "positional rope" in table.configuration["transformer"]
+    runs = {(r.model, r.task): r for r in chomsky.runs("quick", tasks=["count_anbn", "reverse_string"])}
+    assert table.steps["transformer on count_anbn"] == runs["transformer", "count_anbn"].steps == 500
+    assert table.steps["transformer"] == runs["transformer", "reverse_string"].steps == 300
 
 
 def seeds_table(scores):

@@ -29,6 +29,18 @@ def test_heatmap_colours_chance_alike_on_every_task_and_has_a_colour_bar():
     plt.close(fig)
 
 
+def test_heatmaps_with_one_order_line_up_leaving_a_missing_task_blank():
+    scores = pd.DataFrame({"task": ["parity_check", "count_anbn"], "model": ["a", "a"], "score": [0.5, 0.9]})
+    fig, (left, right) = plt.subplots(1, 2, sharey=True)
+    order, chance = ["parity_check", "count_anbn"], {"parity_check": 0.5, "count_anbn": 0.5}
+    plots.score_heatmap(scores, ax=left, order=order, chance=chance)
+    plots.score_heatmap(scores[scores.task == "parity_check"], ax=right, order=order, chance=chance)
+    assert [t.get_text() for t in left.get_yticklabels()] == order
+    assert right.collections[0].get_array().shape == (2, 1)  # two rows, as on the left
+    assert [(t.get_text(), t.get_position()[1]) for t in right.texts] == [("0.50", 0.5)]  # count_anbn blank
+    plt.close(fig)
+
+
 def test_heatmap_needs_a_chance_level_or_scaled_scores():
     scores = pd.DataFrame({"task": ["parity_check"], "model": ["a"], "score": [0.7]})
     with pytest.raises(ValueError, match="chance"):

@@ -15,11 +15,11 @@ import pandas as pd
 from ..claims import Claims, Measured
 from ..published import published_scores
 from ..tables import chance_level
-from .families import family_run, family_settings
+from .families import family_run, family_settings, task_override
 from .profiles import profile_settings
 from .run import Run
 
-QUICK_TASKS = ("parity_check", "cycle_navigation", "reverse_string", "duplicate_string")
+QUICK_TASKS = ("parity_check", "cycle_navigation", "count_anbn", "reverse_string", "duplicate_string")
 DELETANG_TASKS = (
     "even_pairs", "modular_arithmetic", "parity_check", "cycle_navigation",
     "stack_manipulation", "reverse_string", "modular_arithmetic_brackets", "solve_equation",
@@ -30,19 +30,24 @@ MODELS = ("rnn", "lstm", "stack_rnn", "tape_rnn", "transformer")
 
 SETTINGS = {
     "quick": {"tasks": QUICK_TASKS, "models": MODELS, "seeds": (0, 1, 2), "test_max": 200, "test_step": 16,
-              "steps": 1000, "batch_size": 64,
-              "overrides": {"lstm": {"steps": 2000, "lr": 1e-2}, "stack_rnn": {"steps": 500, "lr": 3e-3},
+              "test_batch_size": 64, "steps": 1000, "batch_size": 64,
+              "overrides": {"lstm": {"lr": 1e-2}, "stack_rnn": {"steps": 500, "lr": 3e-3},
                             "tape_rnn": {"lr": 3e-3, "schedule": "cosine", "batch_size": 128},
-                            "transformer": {"steps": 300}}},
+                            "transformer": {"steps": 300},
+                            task_override("lstm", "cycle_navigation"): {"steps": 2000},
+                            task_override("stack_rnn", "count_anbn"): {"steps": 1000, "lr": 2e-3},
+                            task_override("transformer", "count_anbn"): {"steps": 500}}},
     "full": {"tasks": DELETANG_TASKS, "models": MODELS, "seeds": (0, 1, 2, 3, 4), "test_max": 500, "test_step": 1,
-             "steps": 10_000, "batch_size": 128, "overrides": {}},
+             "test_batch_size": 128, "steps": 10_000, "batch_size": 128, "overrides": {}},
 }
 """Learning rates, warm-up, schedules and curricula are the families' (:mod:`.families`) unless a
-profile overrides them: recurrent models see short inputs first, the Transformer every length
-throughout."""
+profile overrides them (for a model, or for a model on one task): recurrent models see short inputs
+first, the Transformer every length throughout. ``test_batch_size`` sequences are scored per test
+length."""
 QUICK_GRID = {  # task → the networks run on it: its level's own, those one level down, the Transformer
     "parity_check": ("rnn", "lstm", "transformer"),
     "cycle_navigation": ("rnn", "lstm", "transformer"),
+    "count_anbn": ("lstm", "stack_rnn", "transformer"),
     "reverse_string": ("rnn", "lstm", "stack_rnn", "transformer"),
     "duplicate_string": ("stack_rnn", "tape_rnn", "transformer"),
 }
@@ -93,24 +98,29 @@ def runs(profile: str, tasks=None, models=None) -> list[Run]:
     """The runs of ``profile``, optionally restricted to some tasks and models."""
     s = profile_settings(profile, SETTINGS)
     lengths = test_lengths(s["test_max"], s["test_step"])
-    return [family_run(model, s, task=task, seed=seed, test_lengths=lengths,
+    return [family_run(model, s, task=task, seed=seed, test_lengths=lengths, test_batch_size=s["test_batch_size"],
                        model_config=model_config(model, s["test_max"]), layout_options=LAYOUT_OPTIONS.get(task, {}))
             for task, task_models in grid(profile).items() if not tasks or task in tasks
             for model in task_models if not models or model in models for seed in s["seeds"]]
 
 
 def settings_table(profile: str) -> pd.DataFrame:
-    """Per model of ``profile``: its training settings and configuration, as its runs use them."""
+    """Per model of ``profile``: its training settings and configuration, as its runs use them; then a
+    row per model whose settings differ on one task (named "<model> on <task>")."""
     s = profile_settings(profile, SETTINGS)
-    models = dict.fromkeys(m for task_models in grid(profile).values() for m in task_models)
-    rows = []
-    for model in models:
-        f = family_settings(model, s)
-        rows.append({"model": model, "steps": f["steps"], "batch": f["batch_size"], "lr": f["lr"],
-                     "warm-up steps": f["warmup"], "lr schedule": f["schedule"], "curriculum": f["curriculum"],
-                     "configuration": ", ".join(f"{k} {v}" for k, v in model_config(model, s["test_max"]).items())
-                     or "defaults"})
-    return pd.DataFrame(rows)
+    cells = [(task, model) for task, task_models in grid(profile).items() for model in task_models]
+    rows = [(model, "") for model in dict.fromkeys(model for _, model in cells)]
+    rows += [(model, task) for task, model in cells if task_override(model, task) in s["overrides"]]
+    return pd.DataFrame([settings_row(model, task, s) for model, task in rows])
+
+
+def settings_row(model: str, task: str, s: dict) -> dict:
+    """The training settings and configuration of ``model`` (on ``task``, if given) in profile ``s``."""
+    f = family_settings(model, s, task=task)
+    return {"model": task_override(model, task) if task else model, "steps": f["steps"], "batch": f["batch_size"],
+            "lr": f["lr"], "warm-up steps": f["warmup"], "lr schedule": f["schedule"], "curriculum": f["curriculum"],
+            "configuration": ", ".join(f"{k} {v}" for k, v in model_config(model, s["test_max"]).items())
+            or "defaults"}
 
 
 def seed_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -140,12 +150,17 @@ CLAIMS = {
         ("solves", "cycle_navigation", "lstm", 2), ("fails", "cycle_navigation", "rnn"),
         ("does_not_fit", "cycle_navigation", "rnn"),
         ("fails", "cycle_navigation", "transformer"), ("near_chance", "cycle_navigation", "transformer"),
+        ("does_not_fit", "cycle_navigation", "transformer"),
+        ("solves", "count_anbn", "stack_rnn", 2), ("fits", "count_anbn", "lstm"), ("fails", "count_anbn", "lstm"),
+        ("fits", "count_anbn", "transformer"), ("fails", "count_anbn", "transformer"),
+        ("near_chance", "count_anbn", "transformer"),
         ("solves", "reverse_string", "stack_rnn", 3), ("fails", "reverse_string", "lstm"),
         ("gap", "reverse_string", "lstm", 0.2),
         ("fails", "reverse_string", "rnn"), ("fails", "reverse_string", "transformer"),
-        ("near_chance", "reverse_string", "transformer"),
+        ("near_chance", "reverse_string", "transformer"), ("does_not_fit", "reverse_string", "transformer"),
         ("solves", "duplicate_string", "tape_rnn", 2), ("fails", "duplicate_string", "stack_rnn"),
         ("fails", "duplicate_string", "transformer"), ("near_chance", "duplicate_string", "transformer"),
+        ("does_not_fit", "duplicate_string", "transformer"),
     ],
     # Every cell that Delétang et al. report solved (best of their seeds), on at least one of ours.
     "full": [("solves", row.task, row.model, 1) for row in published_scores("deletang2023chomsky").itertuples()

@@ -1,9 +1,10 @@
 """The training defaults of each model family, written once, and the one way chapters make runs.
 
 A chapter's profile gives the budget of its runs (``steps``, ``batch_size``) and ``overrides``: per zoo
-name or per label (or ``"all"``, for every model of the chapter), any of the family's fields or of the
-budget, changed for that chapter. The order, last wins: family defaults, the profile's budget,
-``overrides["all"]``, ``overrides[zoo name]``, ``overrides[label]``.
+name or per label (or ``"all"``, for every model of the chapter, or ``"<zoo name> on <task>"``, for one
+model on one task), any of the family's fields or of the budget, changed for that chapter. The order,
+last wins: family defaults, the profile's budget, ``overrides["all"]``, ``overrides[zoo name]``,
+``overrides[label]``, ``overrides["<zoo name> on <task>"]``.
 """
 
 from __future__ import annotations
@@ -51,13 +52,18 @@ BUDGET = ("steps", "batch_size")
 OVERRIDABLE = (*BUDGET, *Family.__dataclass_fields__)
 
 
-def family_settings(model: str, profile: dict, label: str = "") -> dict:
-    """The training settings of ``model`` (and ``label``) in a chapter's ``profile``: lr, warmup,
-    schedule, curriculum, steps and batch_size."""
+def task_override(model: str, task: str) -> str:
+    """The key of ``overrides`` that changes ``model``'s settings on ``task`` only."""
+    return f"{model} on {task}"
+
+
+def family_settings(model: str, profile: dict, label: str = "", task: str = "") -> dict:
+    """The training settings of ``model`` (and ``label``, on ``task``) in a chapter's ``profile``: lr,
+    warmup, schedule, curriculum, steps and batch_size."""
     check_choice("model family", model, FAMILIES)
     values = {**asdict(FAMILIES[model]), **{k: profile[k] for k in BUDGET}}
     overrides = profile.get("overrides", {})
-    for name in ("all", model, label):
+    for name in ("all", model, label, task and task_override(model, task)):
         changes = overrides.get(name, {}) if name else {}
         unknown = sorted(set(changes) - set(OVERRIDABLE))
         if unknown:
@@ -69,7 +75,7 @@ def family_settings(model: str, profile: dict, label: str = "") -> dict:
 def family_run(model: str, profile: dict, *, label: str = "", train_options: dict | None = None, **fields) -> Run:
     """A :class:`Run` of ``model`` with its family's defaults and the profile's budget and overrides;
     ``fields`` are the run's other settings (task, seed, lengths, …) and win over the budget."""
-    s = family_settings(model, profile, label)
+    s = family_settings(model, profile, label, fields.get("task", ""))
     options = {"warmup": s["warmup"], "schedule": s["schedule"], **(train_options or {})}
     budget = {"steps": s["steps"], "batch_size": s["batch_size"], "lr": s["lr"], "curriculum": s["curriculum"]}
     return Run(model=model, label=label, train_options=options, **{**budget, **fields})

@@ -36,10 +36,11 @@ def score_heatmap(scores: pd.DataFrame, *, value: str = "score", index: str = "t
     every task, so two panels (or two tasks with different chance levels) share one colour scale.
     ``chance``: one level, or a mapping from task (row or column label) to its level; ``scaled``: the
     scores are already relative to chance (as the scaled accuracy of Grazzi et al. 2025). Rows and
-    columns in the given orders."""
+    columns in the given orders; a row of ``order`` without scores is left blank, so that two panels
+    with one ``order`` line up."""
     grid = scores.pivot(index=index, columns=columns, values=value)
     if order is not None:
-        grid = grid.reindex([t for t in order if t in grid.index])
+        grid = grid.reindex(order)
     if column_order is not None:
         grid = grid[[c for c in column_order if c in grid.columns]]
     if scaled:
