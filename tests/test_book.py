@@ -157,3 +157,17 @@ def test_results_carry_their_provenance(built_book):
         provenance = json.loads((BUILD / "results" / f"chapter{number}.json").read_text())["provenance"]
         assert {"package", "commit", "torch", "device", "threads", "workers", "date"} <= set(provenance)
         assert provenance["seconds"] > 0
+
+
+@pytest.mark.slow
+def test_the_closing_summary_answers_every_chapter_from_its_measured_results(built_book):
+    """Chapter 5's closing table gives, for each chapter it summarises, a line of that chapter's own
+    measurements (an empty line means the results file no longer holds what the line reads)."""
+    from recur_tutorial.experiments import revisit
+
+    summary = revisit.closing_summary(BUILD / "results")
+    assert list(summary.index) == list(revisit.QUESTIONS)
+    for chapter, row in summary.iterrows():
+        assert row["measured"], f"{chapter}: no measured line"
+        assert re.search(r"\d", row["measured"]), row["measured"]
+        assert row["seconds"] > 0, f"{chapter}: no wall time"
