@@ -32,9 +32,11 @@ class Measured:
     """Per-seed lookups on a per-length table with columns model, seed, length and the measured
     ``column`` (default accuracy), and optionally task (then every lookup names its task).
 
-    A seed's *score* is its mean over the lengths beyond ``train_max`` (Delétang et al.), its
-    *in-distribution* accuracy the mean over the lengths up to it; a lookup combines the seeds of
-    one model with ``how`` (min: the worst seed, max: the best, mean).
+    A seed's *score* is its mean over the lengths beyond training (Delétang et al.), its
+    *in-distribution* accuracy the mean over the lengths within it; a lookup combines the seeds of
+    one model with ``how`` (min: the worst seed, max: the best, mean). A length is beyond training
+    where the table's ``beyond_training`` column says so (the run engine's tables carry it, from each
+    run's own training lengths), and otherwise where it exceeds ``train_max``.
     """
 
     def __init__(self, table: pd.DataFrame, train_max: int = 40) -> None:
@@ -60,7 +62,8 @@ class Measured:
         check_choice("reduce", reduce, ("mean", "min"))
         rows = self.rows(model, task)
         if lengths != "all":
-            rows = rows[(rows.length > self.train_max) == (lengths == "beyond")]
+            beyond = rows.beyond_training if "beyond_training" in rows else rows.length > self.train_max
+            rows = rows[beyond == (lengths == "beyond")]
         check(len(rows) > 0, f"{model!r} was measured at no length {lengths} training (train_max {self.train_max})")
         return rows.groupby("seed")[column].agg(reduce)
 

@@ -61,3 +61,12 @@ def test_exercise_checkers_accept_the_solutions_and_reject_wrong_answers():
 def test_every_design_of_the_table_has_a_reference_classification():
     assert set(exercises.AXES) == {design.name for design in revisit.COMPARISON}
     assert set(exercises.reference_classification().values()) >= {("time", True), ("depth", False), ("none", False)}
+
+
+def test_the_closing_line_of_chapter1_counts_the_tasks_solved_on_most_seeds():
+    seeds = [{"task": "parity_check", "model": "lstm", "solved": 2, "seeds": 3},
+             {"task": "reverse_string", "model": "lstm", "solved": 1, "seeds": 3},
+             {"task": "reverse_string", "model": "stack_rnn", "solved": 3, "seeds": 3}]
+    assert (revisit.measured_answer("chapter1", {"seeds": seeds})
+            == "tasks solved beyond training on most seeds: lstm 1/2, stack_rnn 1/1")
+    assert revisit.measured_answer("chapter1", {}) == ""

@@ -278,10 +278,9 @@ def measured_answer(chapter: str, measurements: dict) -> str:
     """One line of measured numbers that answers the chapter's question, from the measurements the
     chapter wrote to its JSON file ("" when the chapter does not record what the line needs)."""
     try:
-        if chapter == "chapter1":  # the seed table of chomsky.seed_table: "solved" is "k of n" seeds
+        if chapter == "chapter1":  # the seed table of chomsky.seed_table: "solved" of "seeds" seeds
             seeds = pd.DataFrame(measurements["seeds"])
-            counts = [tuple(map(int, solved.split(" of "))) for solved in seeds.solved]
-            seeds["most"] = [2 * k > n for k, n in counts]
+            seeds["most"] = 2 * seeds.solved > seeds.seeds
             return "tasks solved beyond training on most seeds: " + ", ".join(
                 f"{model} {int(most.sum())}/{len(most)}" for model, most in seeds.groupby("model", sort=False).most)
         if chapter == "chapter2":

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..claims import Measured
+
+PER_SEED = ["score", "worst_beyond", "in_distribution"]
 TABLE_COLUMNS = ["task", "model", "seed", "length", "accuracy", "beyond_training"]
 
 
@@ -26,12 +29,15 @@ def per_length_table(pairs) -> pd.DataFrame:
 
 def per_seed(table: pd.DataFrame) -> pd.DataFrame:
     """Per task, model and seed: score (beyond training), in_distribution, and worst_beyond (the
-    lowest accuracy at any tested length beyond training)."""
-    keys = ["task", "model", "seed"]
-    beyond = table[table.beyond_training].groupby(keys).accuracy
-    inside = table[~table.beyond_training].groupby(keys).accuracy.mean()
-    out = pd.DataFrame({"score": beyond.mean(), "worst_beyond": beyond.min(), "in_distribution": inside})
-    return out.reset_index()
+    lowest accuracy at any tested length beyond training), as :class:`~recur_tutorial.claims.Measured`
+    computes them for the claims."""
+    measured, frames = Measured(table), []
+    for task, model in table[["task", "model"]].drop_duplicates().itertuples(index=False):
+        frames.append(pd.DataFrame({
+            "task": task, "model": model, "score": measured.per_seed(model, task),
+            "worst_beyond": measured.per_seed(model, task, reduce="min"),
+            "in_distribution": measured.per_seed(model, task, lengths="inside")}))
+    return pd.concat(frames).rename_axis("seed").reset_index()[["task", "model", "seed", *PER_SEED]]
 
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:
