@@ -20,6 +20,7 @@ import torch
 
 from .errors import ConfigError, check, check_integer
 from .models import SequenceModel
+from .models.base import check_model_and_layout
 from .runtime import check_fits, get_device
 from .tasks import Batch, CausalLM, Layout, greedy_answer_accuracy
 from .tasks.generation import greedy_generate
@@ -97,6 +98,7 @@ def evaluate(
     device: torch.device | str | None = None,
 ) -> Evaluation:
     """Accuracy of ``model`` at each length in ``lengths`` on fresh data drawn with ``seed``."""
+    check_model_and_layout(model, layout)
     lengths = checked_lengths(lengths, train_max, batch_size, seed)
     device = get_device(device)
     longest = layout.batch(1, lengths[-1], torch.Generator().manual_seed(0)).tokens.shape[1]

@@ -16,11 +16,15 @@ import torch.nn.functional as F
 
 from .errors import TrainingDiverged, check, check_choice, check_integer, check_number
 from .models import SequenceModel
+from .models.base import check_model_and_layout
 from .runtime import check_fits, get_device, progress_bar
 from .tasks import IGNORE, Batch, Layout
 
 CURRICULA = ("uniform", "increasing")
 SCHEDULES = ("constant", "cosine")
+MAX_LR = 10.0
+"""The largest learning rate accepted: AdamW moves each weight by about lr per step, and a rate above
+about 3e38 does not even fit in float32."""
 
 
 @dataclass(frozen=True)
@@ -105,9 +109,11 @@ def train(
     memory is refused); a loss that becomes NaN or infinite stops training with
     :class:`~recur_tutorial.errors.TrainingDiverged`, found at the next logged step.
     """
+    check_model_and_layout(model, layout)
     check_integer("steps", steps)
     check_integer("batch_size", batch_size)
     check_number("lr", lr, positive=True)
+    check(lr <= MAX_LR, f"lr must be at most {MAX_LR:g} (AdamW's steps are about lr in size), got {lr!r}")
     check_number("weight_decay", weight_decay)
     check_integer("warmup", warmup, minimum=0)
     check_number("clip", clip)

@@ -80,3 +80,15 @@ def test_backward_twice_gives_the_same_gradients(label):
 def test_gradcheck(label):
     inputs, function = inputs_and_function(label)
     assert torch.autograd.gradcheck(function, inputs)
+
+
+@pytest.mark.parametrize("label", CASES)
+def test_a_second_derivative_is_refused(label):
+    """Each backward is first order only: differentiating it again is an error, not a wrong number (a
+    squared loss, so that the gradient reaching the node depends on the inputs)."""
+    inputs, function = inputs_and_function(label)
+    outputs = function(*inputs)
+    loss = sum(y.square().sum() for y in (outputs if isinstance(outputs, tuple) else (outputs,)))
+    gradients = torch.autograd.grad(loss, inputs, create_graph=True)
+    with pytest.raises(RuntimeError, match="once_differentiable"):
+        sum(g.sum() for g in gradients).backward()

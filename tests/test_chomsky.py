@@ -77,3 +77,13 @@ def test_claims_count_the_seeds_that_solve_and_can_fail(monkeypatch):
     bad = seeds_table({("parity_check", "lstm"): [(1, 1), (1, 0.85), (1, 0.5)],
                        ("parity_check", "transformer"): [(0.6, 0.5), (0.6, 0.95), (0.7, 0.6)]})
     assert len(chomsky.check_claims("quick", bad).failed) == 3
+
+
+def test_near_chance_holds_up_to_chance_plus_the_margin_and_not_beyond(monkeypatch):
+    monkeypatch.setitem(chomsky.CLAIMS, "quick", [("near_chance", "parity_check", "transformer")])
+    bound = chomsky.chance_level("parity_check") + chomsky.NEAR_CHANCE_MARGIN
+    assert chomsky.NEAR_CHANCE_MARGIN == 0.15
+    at_bound = seeds_table({("parity_check", "transformer"): [(0.6, bound)] * 3})
+    above = seeds_table({("parity_check", "transformer"): [(0.6, bound + 0.01)] * 3})
+    assert not chomsky.check_claims("quick", at_bound).failed
+    assert len(chomsky.check_claims("quick", above).failed) == 1

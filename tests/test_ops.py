@@ -122,10 +122,3 @@ def test_chunked_gradients_equal_recurrent(name):
     assert close(fast, slow)
 
 
-@pytest.mark.parametrize("name", ["diagonal_linear_rnn", "selective_scan"])
-def test_chunked_scan_refuses_second_derivatives(name):
-    """Its backward is first-order only: differentiating it again is an error, not a wrong number."""
-    case = ops.example(name, 21, requires_grad=True)
-    gradients = torch.autograd.grad(case(chunk_size=8).square().sum(), case.args, create_graph=True)
-    with pytest.raises(RuntimeError, match="once_differentiable"):
-        sum(g.sum() for g in gradients).backward()

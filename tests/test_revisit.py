@@ -70,3 +70,11 @@ def test_the_closing_line_of_chapter1_counts_the_tasks_solved_on_most_seeds():
     assert (revisit.measured_answer("chapter1", {"seeds": seeds})
             == "tasks solved beyond training on most seeds: lstm 1/2, stack_rnn 1/1")
     assert revisit.measured_answer("chapter1", {}) == ""
+
+
+def test_chapter5_counts_a_task_solved_from_a_score_of_0_9_as_chapter1_does():
+    from recur_tutorial.evaluation import SOLVED
+    from recur_tutorial.experiments import chomsky
+    assert SOLVED == chomsky.SOLVES == 0.9
+    summary = pd.DataFrame({"task": ["a", "b", "c"], "model": "m", "best": [0.9, 0.9 - 1e-9, 0.85]})
+    assert revisit.solved_counts(summary).to_dict() == {"m": 1}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..claims import Claims, Measured
+from ..evaluation import SOLVED
 from ..published import published_scores
 from ..tables import chance_level
 from .families import family_run, family_settings, task_override
@@ -72,8 +73,9 @@ MEMORY_MODELS = tuple(CELLS_PER_SYMBOL)
 # Every model reads one computation token per input symbol before it answers duplicate_string
 # (Delétang et al.'s computation steps): the Tape-RNN needs them to rewind its tape.
 LAYOUT_OPTIONS = {"duplicate_string": {"computation_steps": 1}}
-SOLVES = 0.9
-"""A seed solves a task when its score (mean accuracy beyond the training lengths) is at least this."""
+SOLVES = SOLVED
+"""A seed solves a task when its score (mean accuracy beyond the training lengths) is at least this
+(the book's one bound, :data:`recur_tutorial.evaluation.SOLVED`)."""
 NEAR_CHANCE_MARGIN = 0.15
 """A score is near chance when it is at most the task's chance level plus this margin."""
 FITS = 0.95

@@ -7,6 +7,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..errors import check
+
 
 class SequenceModel(nn.Module):
     """Token ids B × T in, logits B × T × V_out out (one prediction per position).
@@ -50,3 +52,21 @@ class SequenceModel(nn.Module):
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+
+def check_model_and_layout(model, layout) -> None:
+    """Refuse a model that is not a :class:`SequenceModel`, a layout that is not one, or a pair whose
+    sizes disagree: input tokens the model does not embed, or output symbols its read-out does not
+    write (a model built for another task)."""
+    check(isinstance(model, SequenceModel), f"model must be a SequenceModel (models.build(...)), got "
+                                            f"{type(model).__name__}")
+    check(all(hasattr(layout, name) for name in ("batch", "in_vocab", "out_vocab")),
+          f"layout must be a task layout (tasks.get_layout(...)), got {type(layout).__name__}")
+    sizes = {"input tokens": (getattr(model, "embed", None), "num_embeddings", layout.in_vocab),
+             "output symbols": (getattr(model, "head", None), "out_features", layout.out_vocab)}
+    for what, (module, size, needed) in sizes.items():
+        if isinstance(module, (nn.Embedding, nn.Linear)):
+            check(getattr(module, size) == needed,
+                  f"the model has {getattr(module, size)} {what} but the layout of "
+                  f"{getattr(layout.task, 'name', 'this task')!r} has {needed}: build the model for this layout "
+                  f"(models.build(name, layout))")

@@ -33,6 +33,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.autograd.function import once_differentiable
 
 from ..errors import check
 from .base import SequenceModel
@@ -91,6 +92,7 @@ class ShiftMix(torch.autograd.Function):
         return out, out[:, 0].clone()
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, grad, grad_head):
         padded, actions = ctx.saved_tensors
         grad = padded.new_zeros(len(padded), ctx.size, padded.shape[2]) if grad is None else grad.clone()
@@ -143,6 +145,7 @@ class MemoryScan(torch.autograd.Function):
         return torch.stack(states, 1)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, grad_states):
         inputs, hidden_weight, read_weight, out_weight = ctx.saved_tensors
         batch, steps, hidden = inputs.shape

@@ -98,6 +98,7 @@ def check_inputs(op: str, **arguments) -> dict[str, int]:
             expected = " or ".join(f"({', '.join(a.split())})" for a in alternatives)
             raise ConfigError(f"{op}: {name} has shape {tuple(value.shape)}, expected {expected}"
                               + (f" with {known} from the arguments before it" if known else ""))
+    check(sizes.get("T", 1) >= 1, f"{op}: the time axis T is empty; give at least one step")
     return sizes
 
 
