@@ -20,10 +20,6 @@ def parity(layout="read_then_write"):
     return rt.tasks.get_layout(layout, rt.tasks.get("parity_check"))
 
 
-def cycle():
-    return rt.tasks.get_layout("read_then_write", rt.tasks.get("cycle_navigation"))
-
-
 def lstm():
     return rt.models.build("lstm", parity(), seed=0, hidden=8)
 
@@ -39,7 +35,9 @@ def train(**settings):
     (lambda: train(lr=0), r"lr must be a finite number > 0, got 0"),
     (lambda: train(lr=-1e-3), r"lr must be a finite number > 0, got -0.001"),
     (lambda: train(lr="0.1"), r"lr must be a finite number > 0, got '0.1'"),
-    (lambda: rt.train(rt.models.build("lstm", parity(), seed=0), cycle(), steps=1, progress=False),
+    (lambda: rt.train(rt.models.build("lstm", parity(), seed=0),
+                      rt.tasks.get_layout("read_then_write", rt.tasks.get("cycle_navigation")), steps=1,
+                      progress=False),
      r"the model has 3 input tokens but the layout of 'cycle_navigation' has 4: build the model for this layout"),
     (lambda: rt.evaluate(rt.models.build("lstm", parity(), seed=0), None, [41]),
      r"layout must be a task layout \(tasks.get_layout\(...\)\), got NoneType"),

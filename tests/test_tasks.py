@@ -101,9 +101,6 @@ def test_bad_arguments_raise_clear_config_errors(call, message):
     assert message in str(error.value)
 
 
-PREFIX_LABELLED = [c for c in CONFIGS if tasks.get(c[0], **c[1]).has_prefix_labels]
-
-
 @pytest.mark.parametrize("name, options", PREFIX_LABELLED, ids=[config_id(c) for c in PREFIX_LABELLED])
 def test_the_answer_is_the_last_prefix_label_at_every_length_to_256(name, options):
     """A target wrong at one length only (beyond the short lengths checked exhaustively) fails here."""
@@ -113,11 +110,8 @@ def test_the_answer_is_the_last_prefix_label_at_every_length_to_256(name, option
         assert torch.equal(y[:, -1], task.prefix_labels(x)[:, -1]), f"{name}: target wrong at length {length}"
 
 
-@pytest.mark.parametrize("name, options", CONFIGS, ids=[config_id(c) for c in CONFIGS])
+@TASK_CONFIGS
 def test_the_first_lengths_beyond_training_agree_with_the_solver(name, options):
     task = tasks.get(name, **options)
     for length in (40, 41, 42, 100, 200):
-        x, y = task.generate(4, length, torch.Generator().manual_seed(length))
-        for a, b in zip(x, y):
-            text = task.decode_input(a)
-            assert task.decode_output(b) == task.solve(text), (length, text)
+        assert_agrees_with_solver(task, 4, length, seed=length)

@@ -19,6 +19,7 @@ from ..tables import chance_level
 from .families import family_run, family_settings, task_override
 from .profiles import profile_settings
 from .run import Run
+from .summary import per_seed
 
 QUICK_TASKS = ("parity_check", "cycle_navigation", "count_anbn", "reverse_string", "bracket_matching",
                "duplicate_string")
@@ -133,13 +134,12 @@ def settings_row(model: str, task: str, s: dict) -> dict:
 def seed_table(table: pd.DataFrame) -> pd.DataFrame:
     """Per task and model: how many of its seeds solve it ("solved" of "seeds"), and each seed's score
     with its in-distribution accuracy in brackets."""
-    measured, rows = Measured(table), []
-    for task, model in table[["task", "model"]].drop_duplicates().itertuples(index=False):
-        score, inside = measured.per_seed(model, task), measured.per_seed(model, task, lengths="inside")
+    rows = []
+    for (task, model), seeds in per_seed(table).groupby(["task", "model"], sort=False):
         rows.append({"task": task, "model": model, "chance": round(chance_level(task), 2),
-                     "solved": int((score >= SOLVES).sum()), "seeds": len(score),
+                     "solved": int((seeds.score >= SOLVES).sum()), "seeds": len(seeds),
                      "score (in distribution), per seed": ", ".join(
-                         f"{s:.2f} ({i:.2f})" for s, i in zip(score, inside[score.index]))})
+                         f"{s:.2f} ({i:.2f})" for s, i in zip(seeds.score, seeds.in_distribution))})
     return pd.DataFrame(rows)
 
 

@@ -64,9 +64,9 @@ def check_model_and_layout(model, layout) -> None:
           f"layout must be a task layout (tasks.get_layout(...)), got {type(layout).__name__}")
     sizes = {"input tokens": (getattr(model, "embed", None), "num_embeddings", layout.in_vocab),
              "output symbols": (getattr(model, "head", None), "out_features", layout.out_vocab)}
+    task = getattr(getattr(layout, "task", None), "name", "this task")
     for what, (module, size, needed) in sizes.items():
         if isinstance(module, (nn.Embedding, nn.Linear)):
             check(getattr(module, size) == needed,
-                  f"the model has {getattr(module, size)} {what} but the layout of "
-                  f"{getattr(layout.task, 'name', 'this task')!r} has {needed}: build the model for this layout "
-                  f"(models.build(name, layout))")
+                  f"the model has {getattr(module, size)} {what} but the layout of {task!r} has {needed}: "
+                  f"build the model for this layout (models.build(name, layout))")
