@@ -111,7 +111,8 @@ def test_summarise_columns():
     import pandas as pd
 
     table = pd.DataFrame({"task": "t", "model": "m", "seed": 0, "length": [20, 60, 100],
-                          "accuracy": [1.0, 0.5, 0.7], "trace right": [1.0, 0.25, 0.75], "train_seconds": 3.0})
+                          "accuracy": [1.0, 0.5, 0.7], "trace right": [1.0, 0.25, 0.75], "train_seconds": 3.0,
+                          "beyond_training": [False, True, True]})
     row = cot.summarise(table).iloc[0]
     assert row.in_distribution == 1.0 and row.beyond == pytest.approx(0.6) and row.beyond_min == 0.5
     assert row.trace_right_beyond == pytest.approx(0.5)

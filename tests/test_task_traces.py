@@ -76,6 +76,9 @@ def test_examples_read_as_in_the_book():
     assert counter.replay("aaab", ["1", "0", "1", "1"]) == "3"
     adder = tasks.get_trace(tasks.get("binary_addition"))
     assert adder.replay("11+1", ["01", "01"]) == "001$"  # 3 + 1 = 4: the last carry is the top bit
+    times = tasks.get_trace(tasks.get("binary_multiplication"), "scratchpad")
+    rows = "10 10 00 00 | 10 01 01 10 | 10 00 00 10 |"  # 3, then 3 + 2·3 = 9 (two carries), then b's padding
+    assert times.replay("11*11", rows.split(" ")) == "1001$"
     brackets = tasks.get_trace(tasks.get("bracket_matching"), "scratchpad")
     assert brackets.replay("([)]", ["(", "[", "!", "!"]) == "0"
     stack = tasks.get_trace(tasks.get("stack_manipulation"), "scratchpad")

@@ -6,7 +6,9 @@ after x_t, so every trace token is a constant-depth function of the token before
 input), and compared with the same model trained to answer directly (``BOS x₁ … x_n SEP y``). At test
 time the model writes its own trace greedily (:mod:`recur_tutorial.tasks.generation`): the true
 inputs are fed, its own s_t is fed back. A *partial* trace writes only part of the state
-(modular_counter with m = 4 written mod 2).
+(modular_counter with m = 4 written mod 2). Binary multiplication has a long-multiplication scratchpad
+written after the input (:class:`~recur_tutorial.tasks.traces.LongMultiplicationTrace`), trained on
+shorter inputs (:data:`LENGTHS`) because the scratchpad grows as the square of the input.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .. import tasks
 from ..models.transformer import Transformer
 from ..runtime import threads
 from ..tasks.generation import greedy_generate
@@ -116,6 +119,10 @@ parity's full trace at 300 steps extended beyond length 40 for seeds 0-2 but not
 OVERRIDES = {"transformer": {"warmup": 100, "schedule": "cosine"}, "lstm": {"curriculum": "uniform"}}
 COUNTER = {"modulus": 4}
 LSTM_LABEL = "LSTM"
+MULTIPLICATION = "binary_multiplication"
+LENGTHS = {MULTIPLICATION: {"train_lengths": (1, 8), "test_lengths": (4, 8, 10, 12)}}
+"""Tasks trained and tested on other lengths than the profile's (1..40, then ``test_lengths``): a
+multiplication of ℓ input symbols has a scratchpad of (ℓ − 2)·ℓ tokens, 2,400 at ℓ = 50."""
 
 SETTINGS = {
     "quick": {"seeds": (0, 1, 2), "steps": 300, "batch_size": 64, "overrides": OVERRIDES,
@@ -123,7 +130,8 @@ SETTINGS = {
               "runs": [("parity_check", "full", "alibi"), ("parity_check", None, "alibi"),
                        ("parity_check", "full", "rope"),
                        ("cycle_navigation", "full", "alibi"), ("cycle_navigation", None, "alibi"),
-                       ("modular_counter", "full", "alibi"), ("modular_counter", "partial", "alibi")]},
+                       ("modular_counter", "full", "alibi"), ("modular_counter", "partial", "alibi"),
+                       (MULTIPLICATION, "scratchpad", "alibi"), (MULTIPLICATION, None, "alibi")]},
     "full": {"seeds": (0, 1, 2), "steps": 2000, "batch_size": 64, "overrides": OVERRIDES,
              "test_lengths": (20, 40, 60, 100, 200, 300, 400, 500), "n_test": 256,
              "cost_lengths": (25, 50, 100, 200, 300, 400, 500),
@@ -134,8 +142,16 @@ SETTINGS = {
                       ("modular_arithmetic", "full", "alibi"), ("modular_arithmetic", None, "alibi"),
                       ("word_problem", "full", "alibi"), ("word_problem", None, "alibi"),
                       ("modular_counter", "full", "alibi"), ("modular_counter", "partial", "alibi"),
-                      ("modular_counter", None, "alibi")]},
+                      ("modular_counter", None, "alibi"),
+                      (MULTIPLICATION, "scratchpad", "alibi"), (MULTIPLICATION, None, "alibi")]},
 }
+
+
+def scratchpad(x: str, task: str = MULTIPLICATION) -> str:
+    """The scratchpad trace of the input string ``x`` of ``task`` (``"11*11"``: 3·3), as its tokens."""
+    task = tasks.get(task)
+    trace = tasks.get_trace(task, "scratchpad")
+    return trace.render(trace.compute(torch.tensor([[task.input_alphabet.index(c) for c in task.symbols(x)]]))[0])
 
 
 def label(trace: str | None, positional: str) -> str:
@@ -145,12 +161,16 @@ def label(trace: str | None, positional: str) -> str:
 
 def cot_run(task: str, trace: str | None, positional: str, seed: int, s: dict) -> Run:
     """The chapter's decoder on the causal language-model layout with ``trace`` (None: the direct
-    answer), trained on lengths 1..40 and scored by greedy generation."""
+    answer), trained on lengths 1..40 (or the task's :data:`LENGTHS`) and scored by greedy generation.
+    A trace with one token per input symbol is interleaved with the input, any other follows it."""
+    options = COUNTER if task == "modular_counter" else {}
+    interleave = trace is None or tasks.get_trace(tasks.get(task, **options), trace).interleavable
+    lengths = {"test_lengths": tuple(s["test_lengths"]), **LENGTHS.get(task, {})}
     return family_run(
-        "transformer", s, task=task, seed=seed, layout="causal_lm", layout_options={"trace": trace},
-        task_options=COUNTER if task == "modular_counter" else {}, label=label(trace, positional),
-        model_config={"causal": True, "positional": positional, "max_len": 4096, **MODEL},
-        evaluator="generation", test_lengths=tuple(s["test_lengths"]), test_batch_size=s["n_test"])
+        "transformer", s, task=task, seed=seed, layout="causal_lm", task_options=options,
+        layout_options={"trace": trace} if interleave else {"trace": trace, "interleave": False},
+        label=label(trace, positional), evaluator="generation", test_batch_size=s["n_test"],
+        model_config={"causal": True, "positional": positional, "max_len": 4096, **MODEL}, **lengths)
 
 
 def lstm_run(s: dict, task: str = "parity_check", seed: int = 0) -> Run:
@@ -228,13 +248,14 @@ def cost_table(cot_model: Transformer, cot_layout, direct_model: Transformer, di
     return pd.DataFrame(rows)
 
 
-def summarise(table: pd.DataFrame, train_max: int = 40) -> pd.DataFrame:
+def summarise(table: pd.DataFrame) -> pd.DataFrame:
     """Per task, model and seed of a generation table (:func:`~recur_tutorial.experiments.run_grid` on
     :func:`cot_runs`): mean accuracy within the training lengths, the mean and the minimum beyond
     them, and the fraction of sequences whose whole trace was right beyond them."""
-    inside = table[table.length <= train_max].groupby(["task", "model", "seed"]).accuracy.mean()
-    beyond = table[table.length > train_max].groupby(["task", "model", "seed"]).accuracy
-    trace = table[table.length > train_max].groupby(["task", "model", "seed"])["trace right"].mean()
+    keys = ["task", "model", "seed"]
+    inside = table[~table.beyond_training].groupby(keys).accuracy.mean()
+    beyond = table[table.beyond_training].groupby(keys).accuracy
+    trace = table[table.beyond_training].groupby(keys)["trace right"].mean()
     return pd.DataFrame({"in_distribution": inside, "beyond": beyond.mean(), "beyond_min": beyond.min(),
                          "trace_right_beyond": trace,
                          "train_seconds": table.groupby(["task", "model", "seed"]).train_seconds.first()}).reset_index()

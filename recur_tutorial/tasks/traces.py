@@ -13,7 +13,8 @@ trace can be written x₁ s₁ x₂ s₂ …). Kinds:
   determine the next state, nor the answer when m > 2.
 - ``scratchpad``: for the stack tasks, the top of the stack after each symbol (``_`` when empty,
   ``!`` after an unmatched close). After a pop the new top is an older token, found by looking back:
-  the state (the whole stack) is not written.
+  the state (the whole stack) is not written. For binary multiplication, long multiplication: one
+  row per bit of b, the running product a·(b mod 2^{j+1}) with its carries (written after the input).
 
 Other tasks have no trace; asking for one raises a :class:`ConfigError` that says which exist.
 Among them aⁿbⁿ and aⁿbⁿcⁿ: their states hold unbounded counts, so a one-token-per-state trace
@@ -26,12 +27,13 @@ from typing import Callable, Sequence
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from ..errors import ConfigError
 from . import solvers
 from .solvers import Automaton
 from .base import END, Task
-from .binary import TwoNumbers, to_bits, to_int
+from .binary import TwoNumbers, ints_to_rows, rows_to_ints, to_bits, to_int
 
 KINDS = ("full", "partial", "scratchpad")
 
@@ -174,6 +176,66 @@ class CarryTrace(Trace):
         return to_bits(to_int("".join(t[0] for t in trace) + str(carry))) + END
 
 
+class LongMultiplicationTrace(Trace):
+    """Binary multiplication a·b as schoolbook long multiplication, written after the input.
+
+    For an input of ℓ symbols the product has at most W = ℓ − 1 bits and b at most R = ℓ − 2 (b is
+    padded with zeros to R bits). Row j = 0 … R − 1 holds the running product P_j = P_{j−1} + b_j·2^j·a
+    (P_{−1} = 0), one token per bit k = 0 … W − 1, least significant first, then ``|``:
+
+        t_{j,k} = P_{j−1}[k] + b_j·a_{k−j} + c_{j,k},  token "p c" with p = t_{j,k} mod 2, c = c_{j,k+1} = ⌊t_{j,k}/2⌋
+
+    (c_{j,0} = 0), so P_{R−1} = a·b, and the answer is that last row. Every token depends on the token
+    before it (the carry), on one input bit of each operand, and on the token of the row above in the
+    same column, ℓ tokens back: a distance that grows with the input, unlike every other trace here.
+    """
+
+    kind = "scratchpad"
+    tokens = ("00", "01", "10", "11", "|")
+    interleavable = False
+
+    def length(self, input_length):
+        return (input_length - 2) * input_length
+
+    @staticmethod
+    def rows(a: int, b: int, n_rows: int) -> list[int]:
+        """The running products P_0 … P_{n_rows − 1} of a·b."""
+        return [a * (b & ((2 << j) - 1)) for j in range(n_rows)]
+
+    def compute(self, x):
+        a_bits, b_bits = TwoNumbers.split(x)
+        n_rows, width = a_bits.shape[1], a_bits.shape[1] + 1
+        products = ints_to_rows([p for a, b in zip(rows_to_ints(a_bits), rows_to_ints(b_bits))
+                                 for p in self.rows(a, b, n_rows)], width).view(x.shape[0], n_rows, width)
+        before = torch.cat([torch.zeros_like(products[:, :1]), products[:, :-1]], 1)
+        shifted = torch.stack([torch.roll(F.pad(a_bits, (0, 1)), j, 1) * (torch.arange(width) >= j)
+                               for j in range(n_rows)], 1)  # a·2^j, bit by bit
+        added = shifted * b_bits[:, :, None]
+        carry_in = products ^ before ^ added  # c_{j,k}: the sum bit is the xor of the three
+        carry_out = F.pad(carry_in[:, :, 1:], (0, 1))
+        separator = torch.full((x.shape[0], n_rows, 1), len(self.tokens) - 1)
+        return torch.cat([2 * products + carry_out, separator], 2).flatten(1)
+
+    def replay(self, x, trace):
+        a, b = x.split("*")
+        n_rows, width = len(x) - 2, len(x) - 1
+        if len(trace) != self.length(len(x)):
+            raise ValueError(f"the trace has {len(trace)} tokens; it needs {self.length(len(x))}")
+        expected, products = [], self.rows(to_int(a), to_int(b), n_rows)
+        for before, product in zip([0] + products, products):
+            added = product - before
+            carry = 0
+            for k in range(width):
+                total = (before >> k & 1) + (added >> k & 1) + carry
+                carry = total // 2
+                expected.append(f"{total % 2}{carry}")
+            expected.append("|")
+        for position, (written, token) in enumerate(zip(trace, expected)):
+            if written != token:
+                raise mismatch(position, written, token)
+        return to_bits(to_int("".join(t[0] for t in trace[-width - 1:-1]))) + END
+
+
 TRACES: dict[str, dict[str, Callable[[Task], Trace]]] = {
     "parity_check": {"full": lambda t: AutomatonTrace(t, solvers.counter({"0": 0, "1": 1}, 2))},
     "cycle_navigation": {"full": lambda t: AutomatonTrace(t, solvers.counter({"0": 0, "+": 1, "-": -1}, 5))},
@@ -186,6 +248,7 @@ TRACES: dict[str, dict[str, Callable[[Task], Trace]]] = {
     },
     "word_problem": {"full": lambda t: AutomatonTrace(t, solvers.group_product(t))},
     "binary_addition": {"full": CarryTrace},
+    "binary_multiplication": {"scratchpad": LongMultiplicationTrace},
     "stack_manipulation": {
         "scratchpad": lambda t: StackTrace(t, solvers.stack_machine(t), "01", [0, 1, -1, 0, 1], [-1] * 5)
     },
