@@ -4,6 +4,7 @@
 import pytest
 import torch
 
+from recur_tutorial import ConfigError
 from recur_tutorial.evaluation import evaluate_generation
 from recur_tutorial.exercises import cot as exercises
 from recur_tutorial.experiments import cot, profile_settings, trained_model
@@ -138,3 +139,20 @@ def test_the_jump_is_the_first_long_batch_written_right():
     steps = pd.DataFrame({"step": [0, 10, 20, 30], "length": [1, 30, 30, 30], "accuracy": [1.0, 0.5, 0.96, 0.99]})
     assert cot.jump_step(steps) == 20  # the lucky short batch at step 0 does not count
     assert math.isnan(cot.jump_step(steps.assign(accuracy=0.5)))  # never reached
+
+
+def test_multiplication_runs_on_its_own_lengths_with_its_scratchpad_after_the_input():
+    runs = [r for r in cot.runs("quick") if r.task == cot.MULTIPLICATION]
+    assert {r.label for r in runs} == {"scratchpad · alibi", "direct · alibi"}
+    for run in runs:
+        assert (run.train_lengths, run.test_lengths) == tuple(cot.LENGTHS[cot.MULTIPLICATION].values())
+        assert run.layout_options.get("interleave", True) == (run.layout_options["trace"] is None)
+    others = [r for r in cot.runs("quick") if r.task != cot.MULTIPLICATION and r.model != "lstm"]
+    assert all(r.train_lengths == (1, 40) and "interleave" not in r.layout_options for r in others)
+
+
+def test_the_scratchpad_of_a_product_and_bad_products():
+    assert cot.scratchpad("11*11") == "10 10 00 00 | 10 01 01 10 | 10 00 00 10 |"  # 3, then 3 + 6 = 9
+    for bad, message in (("12*1", "not in binary_multiplication's alphabet"), ("11", "written a\\*b")):
+        with pytest.raises(ConfigError, match=message):
+            cot.scratchpad(bad)

@@ -20,6 +20,7 @@ import pandas as pd
 import torch
 
 from .. import tasks
+from ..errors import check
 from ..models.transformer import Transformer
 from ..runtime import threads
 from ..tasks.generation import greedy_generate
@@ -147,11 +148,16 @@ SETTINGS = {
 }
 
 
-def scratchpad(x: str, task: str = MULTIPLICATION) -> str:
-    """The scratchpad trace of the input string ``x`` of ``task`` (``"11*11"``: 3·3), as its tokens."""
-    task = tasks.get(task)
+def scratchpad(x: str) -> str:
+    """The long-multiplication scratchpad of ``x`` = ``"a*b"`` (little-endian bits: ``"11*11"`` is 3·3),
+    as its tokens."""
+    task = tasks.get(MULTIPLICATION)
+    ids = task.encode_input(x)
+    a, _, b = x.partition("*")
+    check(x.count("*") == 1 and a and b,
+          f"a multiplication is written a*b with at least one bit on each side, got {x!r}")
     trace = tasks.get_trace(task, "scratchpad")
-    return trace.render(trace.compute(torch.tensor([[task.input_alphabet.index(c) for c in task.symbols(x)]]))[0])
+    return trace.render(trace.compute(ids[None])[0])
 
 
 def label(trace: str | None, positional: str) -> str:
