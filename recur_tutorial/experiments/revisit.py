@@ -130,10 +130,10 @@ DESIGNS: dict[str, tuple[str, dict]] = {
 }
 
 OVERRIDES = {"recurrent_transformer": {"warmup": 100}}
-"""The Recurrent Transformer warms its learning rate up over 100 steps of its 400 (quick). At the
-linear family's lr 3e-3 and without warm-up, seed 5 of 0-8 never left chance on parity (0.50, in
-distribution 0.51); with 50 steps of warm-up, seed 2 did not either on a slower machine (0.50, in
-distribution 0.72; 600 steps did not help); with 100 steps, seeds 0-6 all scored 1.00 there."""
+"""The Recurrent Transformer warms its learning rate up over 100 steps. At the linear family's lr
+3e-3 and without warm-up, seed 5 of 0-8 never left chance on parity (0.50, in distribution 0.51);
+with 50 steps of warm-up, seed 2 did not either on a slower machine (0.50, in distribution 0.72;
+600 steps did not help); with 100 steps, seeds 0-6 all scored 1.00 there."""
 
 SETTINGS = {
     "quick": {"seeds": (0, 1, 2), "steps": 400, "batch_size": 64, "overrides": OVERRIDES, "train_length": 40,
