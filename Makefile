@@ -15,7 +15,8 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP)             ## the virtual environment, and the memory RNNs' C++ loop built (once per machine)
+	$(PY) -c 'from recur_tutorial.models import memory_kernels as k; print(k.unavailable() or "memory RNN loop: compiled")'
 
 chapters: setup            ## execute every chapter with papermill (PROFILE=quick|full)
 	$(PY) tools/execute_chapters.py --profile $(PROFILE)

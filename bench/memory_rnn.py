@@ -1,14 +1,17 @@
-"""Benchmark the Stack-RNN and Tape-RNN: the step-by-step equations against the fast forward pass.
+"""Benchmark the Stack-RNN and Tape-RNN: the step-by-step equations against the fast forward pass,
+in its Python loop and its compiled one.
 
     PYTHONPATH=. python bench/memory_rnn.py [--lengths 10 20 40] [--repeats 5] [--memory-size 201]
 
 "plain" steps through the sequence with ``model.step`` (the update equations on the whole memory,
-one token at a time: how ``forward`` ran before the fast form); "fast" is ``model(tokens)``. Both
-run forward + backward on one training batch of Chapter 1 (batch 64, the read-then-write layout;
-the Tape-RNN with one computation token per input symbol), the forms taking turns so that a slow
-spell of a shared machine hits all of them. For the Tape-RNN, "short tape" is the fast form on the
-shorter tape that Chapter 1 trains on (``--training-memory-size``). Prints a table of median
-milliseconds and the speed-ups over the plain form.
+one token at a time: how ``forward`` ran before the fast form); "python" is ``model(tokens)`` with
+the Python loop (``memory_kernels.python_loop``), "compiled" the same with the C++ loop of
+``memory_scan.cpp`` (where the fast form is one autograd node: the Stack-RNN, and the Tape-RNN with a
+linear write). All run forward + backward on one training batch of Chapter 1 (batch 64, the
+read-then-write layout; the Tape-RNN with one computation token per input symbol), the forms taking
+turns so that a slow spell of a shared machine hits all of them. The Tape-RNN runs on the shorter
+tape that Chapter 1 trains on (``--training-memory-size``). Prints a table of median milliseconds and
+the speed-ups over the plain form and of the compiled loop over the Python one.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import time
 import torch
 
 from recur_tutorial import models, tasks
+from recur_tutorial.models import memory_kernels
 
 CASES = {  # row name → model, task, layout options, model configuration
     "stack_rnn": ("stack_rnn", "reverse_string", {}, {}),
@@ -35,17 +39,21 @@ def seconds(name: str, length: int, repeats: int, batch_size: int, memory_size: 
     """Median wall time of one forward + backward pass of each form."""
     model_name, task, options, config = CASES[name]
     layout = tasks.get_layout("read_then_write", tasks.get(task), **options)
-    model = models.build(model_name, layout, seed=0, memory_size=memory_size, **config)
+    size = {"training_memory_size": training_memory_size} if model_name == "tape_rnn" else {}
+    model = models.build(model_name, layout, seed=0, memory_size=memory_size, **size, **config).train()
     tokens = layout.batch(batch_size, length, torch.Generator().manual_seed(0)).tokens
-    forms = {"plain": model.run_steps, "fast": model}
-    if model_name == "tape_rnn":
-        forms["short tape"] = models.build(model_name, layout, seed=0, memory_size=memory_size,
-                                           training_memory_size=training_memory_size, **config)
+
+    def python(tokens):
+        with memory_kernels.python_loop():
+            return model(tokens).square().mean().backward()
+
+    forms = {"plain": lambda tokens: model.run_steps(tokens).square().mean().backward(), "python": python,
+             "compiled": lambda tokens: model(tokens).square().mean().backward()}
     times = {form: [] for form in forms}
     for _ in range(repeats + 1):  # the first round warms up
-        for form, forward in forms.items():
+        for form, step in forms.items():
             started = time.perf_counter()
-            forward(tokens).square().mean().backward()
+            step(tokens)
             times[form].append(time.perf_counter() - started)
     return {form: statistics.median(spent[1:]) for form, spent in times.items()} | {"tokens": tokens.shape[1]}
 
@@ -60,19 +68,20 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=list(CASES), choices=CASES)
     options = parser.parse_args()
     torch.set_num_threads(1)
-    print(f"CPU, 1 thread, batch {options.batch_size}, {options.memory_size} memory cells; "
-          "median ms of forward + backward")
-    print("| model | ℓ | tokens | plain ms | fast ms | speed-up | short tape ms | speed-up |\n"
-          "|---|---|---|---|---|---|---|---|")
+    if memory_kernels.unavailable():
+        raise SystemExit(f"no compiled loop to time: {memory_kernels.unavailable()}")
+    print(f"CPU, 1 thread, batch {options.batch_size}, {options.memory_size} memory cells "
+          f"(the Tape-RNN's training tape {options.training_memory_size}); median ms of forward + backward")
+    print("| model | ℓ | tokens | plain ms | python ms | compiled ms | python vs plain | compiled vs plain "
+          "| compiled vs python |\n|---|---|---|---|---|---|---|---|---|")
     for name in options.models:
         for length in options.lengths:
             spent = seconds(name, length, options.repeats, options.batch_size, options.memory_size,
                             options.training_memory_size)
-            slow, fast, short = spent["plain"], spent["fast"], spent.get("short tape")
-            last = f"{1e3 * short:.3f} | {slow / short:.1f}×" if short else "– | –"
-            print(f"| {name} | {length} | {spent['tokens']} | {1e3 * slow:.3f} | {1e3 * fast:.3f} "
-                  f"| {slow / fast:.1f}× | {last} |", flush=True)
-
+            plain, python, compiled = spent["plain"], spent["python"], spent["compiled"]
+            print(f"| {name} | {length} | {spent['tokens']} | {1e3 * plain:.2f} | {1e3 * python:.2f} "
+                  f"| {1e3 * compiled:.2f} | {plain / python:.1f}× | {plain / compiled:.1f}× "
+                  f"| {python / compiled:.2f}× |", flush=True)
 
 if __name__ == "__main__":
     main()

@@ -4,10 +4,12 @@ which fails if a backward writes into a tensor it saved."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 import torch
 
-from recur_tutorial.models import ops
+from recur_tutorial.models import memory_kernels, ops
 from recur_tutorial.models.memory_rnn import MemoryScan, ShiftMix
 from recur_tutorial.models.ops.examples import Example
 
@@ -29,8 +31,9 @@ def shift_mix_case(reach):
     return (memory, value, actions), lambda m, v, a: ShiftMix.apply(m, v, a, offsets, 6, reach)
 
 
-def memory_scan_case(kind):
-    """Five steps of a stack (growing from no cells, the value squashed) or a tape (six cells, jumps)."""
+def memory_scan_case(kind, loop="compiled"):
+    """Five steps of a stack (growing from no cells, the value squashed) or a tape (six cells, jumps), in
+    the compiled loop or the Python one."""
     generator = torch.Generator().manual_seed(0)
     hidden, cell, n_actions = 4, 3, 3 if kind == "stack" else 5
 
@@ -45,12 +48,17 @@ def memory_scan_case(kind):
         schedule = [((r, r + 1, r - 1, r + jump, r - jump), 6, r)
                     for jump, r in ((1, 1), (2, 2), (-3, 3), (0, 1), (2, 2))]
         squash, cells = False, 6
-    return inputs, lambda *args: MemoryScan.apply(*args, schedule, n_actions, squash, cells)
+
+    def function(*args):
+        with memory_kernels.python_loop() if loop == "python" else contextlib.nullcontext():
+            return MemoryScan.apply(*args, schedule, n_actions, squash, cells)
+    return inputs, function
 
 
 CASES = {**{f"chunked {name}": (lambda n=name: scan_case(n)) for name in CHUNKED_NODES},
          "ShiftMix stack": lambda: shift_mix_case(0), "ShiftMix tape": lambda: shift_mix_case(2),
-         "MemoryScan stack": lambda: memory_scan_case("stack"), "MemoryScan tape": lambda: memory_scan_case("tape")}
+         **{f"MemoryScan {kind} {loop}": (lambda k=kind, lp=loop: memory_scan_case(k, lp))
+            for kind in ("stack", "tape") for loop in ("compiled", "python")}}
 
 
 def inputs_and_function(label):

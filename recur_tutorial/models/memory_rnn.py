@@ -22,7 +22,9 @@ read-out of every position in one product each, the two controller products adde
 and the memory update as one autograd node (:class:`ShiftMix`, its gradient written out). When the
 written value is φ(W_v h_t + b_v) (the Stack-RNN's push, φ = tanh; the Tape-RNN's write with
 ``write_layers=()``, φ the identity), the whole loop over t is one autograd node
-(:class:`MemoryScan`, backpropagation through time written out). The stack also uses that its cells
+(:class:`MemoryScan`, backpropagation through time written out), whose loop runs in C++ where it
+can be compiled (:mod:`.memory_kernels`, about twice as fast; the Python loop otherwise, and off the
+CPU). The stack also uses that its cells
 below depth t are still zero after t tokens: it carries only the min(t, M) cells that can be
 non-zero, which gives the same numbers as the full stack.
 ``bench/memory_rnn.py`` times the two forms.
@@ -36,7 +38,14 @@ from torch import nn
 from torch.autograd.function import once_differentiable
 
 from ..errors import check
+from . import memory_kernels
 from .base import SequenceModel
+
+
+def compiled_loop_applies(inputs: torch.Tensor) -> bool:
+    """Whether :class:`MemoryScan` runs its compiled loop on ``inputs``: on the CPU, in float32 or float64
+    (where :mod:`.memory_kernels` could build it)."""
+    return inputs.device.type == "cpu" and inputs.dtype in (torch.float32, torch.float64)
 
 
 def mix(memory, value, actions, offsets, size, reach):
@@ -125,6 +134,15 @@ class MemoryScan(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, inputs, hidden_weight, read_weight, out_weight, out_bias, schedule, n_actions, squash, cells):
+        ctx.compiled = memory_kernels.kernels() if compiled_loop_applies(inputs) else None
+        if ctx.compiled is not None:  # the same loop in C++ (memory_scan.cpp)
+            ctx.table = torch.tensor([(*offsets, size, reach) for offsets, size, reach in schedule], dtype=torch.long)
+            states, heads, actions, values, ctx.padded = ctx.compiled.forward(
+                inputs, hidden_weight, read_weight, out_weight, out_bias, ctx.table, n_actions, squash, cells,
+                any(ctx.needs_input_grad))
+            ctx.save_for_backward(hidden_weight, read_weight, out_weight, states, heads, actions, values)
+            ctx.squash, ctx.cells = squash, cells
+            return states
         batch, steps, _ = inputs.shape
         h = inputs.new_zeros(batch, hidden_weight.shape[0])
         memory = inputs.new_zeros(batch, cells, read_weight.shape[0])
@@ -147,6 +165,10 @@ class MemoryScan(torch.autograd.Function):
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_states):
+        if ctx.compiled is not None:
+            gradients = ctx.compiled.backward(grad_states, *ctx.saved_tensors, ctx.padded, ctx.table, ctx.squash,
+                                              ctx.cells)
+            return (*gradients, None, None, None, None)
         inputs, hidden_weight, read_weight, out_weight = ctx.saved_tensors
         batch, steps, hidden = inputs.shape
         grad_h, grad_head, grad_memory = inputs.new_zeros(batch, hidden), None, None

@@ -1,0 +1,68 @@
+"""The compiled loop of :class:`~recur_tutorial.models.memory_rnn.MemoryScan` (``memory_scan.cpp``).
+
+The Stack-RNN and the Tape-RNN step through a sequence one token at a time. In Python each step costs
+some fifty tensor operations of a few microseconds of overhead each, plus the passes over the memory
+that the soft shift makes, one per action. The C++ loop makes the same computation (the equations in
+:class:`~recur_tutorial.models.memory_rnn.MemoryScan`'s docstring) with a few calls per step and the
+memory update as one loop over the cells; ``bench/memory_rnn.py`` times the two.
+
+It is compiled with torch's C++ extension loader the first time it is asked for (about half a minute,
+once per machine; torch caches it under ``TORCH_EXTENSIONS_DIR``, by default
+``~/.cache/torch_extensions``). Where it cannot be built (no C++ compiler) the Python loop runs
+instead, with the same numbers up to rounding, and :func:`unavailable` says why. Setting
+``RECUR_TUTORIAL_COMPILED=0`` chooses the Python loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import warnings
+from pathlib import Path
+
+SOURCE = Path(__file__).with_name("memory_scan.cpp")
+FLAGS = ("-O3", "-fopenmp-simd")
+_state: dict = {}
+
+
+def kernels():
+    """The compiled module (``forward``, ``backward``), or None where it is switched off or cannot be built."""
+    if _state.get("python"):
+        return None
+    if "module" not in _state:
+        _state["module"], _state["reason"] = _load()
+        if _state["reason"] and os.environ.get("RECUR_TUTORIAL_COMPILED") != "0":
+            warnings.warn(f"the memory RNNs run their Python loop, several times slower: {_state['reason']}",
+                          RuntimeWarning, stacklevel=2)
+    return _state["module"]
+
+
+def unavailable() -> str | None:
+    """Why the compiled loop is not used, or None when it is."""
+    kernels()
+    return _state["reason"]
+
+
+@contextlib.contextmanager
+def python_loop():
+    """Inside this block the memory RNNs run their Python loop (to compare it with the compiled one)."""
+    _state["python"] = True
+    try:
+        yield
+    finally:
+        _state["python"] = False
+
+
+def _load():
+    if os.environ.get("RECUR_TUTORIAL_COMPILED") == "0":
+        return None, "switched off (RECUR_TUTORIAL_COMPILED=0)"
+    path = os.environ.get("PATH", "")
+    os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), path])  # the ninja installed beside us
+    try:
+        from torch.utils.cpp_extension import load
+        return load(name="recur_tutorial_memory_scan", sources=[str(SOURCE)], extra_cflags=list(FLAGS)), None
+    except Exception as error:  # noqa: BLE001 -- any failure to build falls back to the Python loop
+        return None, f"the C++ loop could not be built ({type(error).__name__}: {str(error).strip()[:300]})"
+    finally:
+        os.environ["PATH"] = path
