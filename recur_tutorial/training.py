@@ -83,6 +83,11 @@ def check_finite(losses: torch.Tensor, first: int, total: int, lr: float, warmup
                            f"at learning rate {rate:.3g}; try a lower lr (given: {lr:g}), a warm-up or clip > 0")
 
 
+def longest_sequence(layout: Layout, max_length: int) -> int:
+    """The number of tokens of a training sequence of ``layout`` at input length ``max_length``."""
+    return layout.batch(1, max_length, torch.Generator().manual_seed(0)).tokens.shape[1]
+
+
 def train(
     model: SequenceModel,
     layout: Layout,
@@ -123,7 +128,7 @@ def train(
     curriculum = curriculum or Curriculum()
     check(isinstance(curriculum, Curriculum), f"curriculum must be a Curriculum, got {curriculum!r}")
     device = get_device(device)
-    longest = layout.batch(1, curriculum.max_length, torch.Generator().manual_seed(0)).tokens.shape[1]
+    longest = longest_sequence(layout, curriculum.max_length)
     per_sequence = longest * (16 + 8 * layout.out_vocab)  # tokens and targets (int64), logits and their gradient
     check_fits(batch_size * per_sequence, f"a training batch of {batch_size} sequences at length "
                f"{curriculum.max_length} (its tokens, targets, logits and their gradient alone)", device,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -19,7 +20,7 @@ import torch
 from recur_tutorial import cli
 from recur_tutorial.errors import ConfigError
 from recur_tutorial.experiments import Run, Store, run_grid, summarise, trained_model
-from recur_tutorial.experiments import chomsky, completeness, cot, depth, revisit
+from recur_tutorial.experiments import chomsky, completeness, cot, depth, engine, revisit
 from recur_tutorial.experiments.profiles import check_settings
 from recur_tutorial.experiments.sweep import CHAPTERS, chapter_runs
 
@@ -59,6 +60,19 @@ def test_a_restarted_grid_trains_only_what_is_missing(tmp_path, monkeypatch):
     assert set(Store(tmp_path).fits().values()) == {1} and len(Store(tmp_path).fits()) == 2
     summary = summarise(table)
     assert summary.loc[0, "seeds"] == 2 and summary.loc[0, "worst"] <= summary.loc[0, "best"]
+
+
+def test_runs_start_with_the_most_tokens_to_read(tmp_path):
+    """Longest first by steps × batch × tokens of the longest training sequence: duplicate_string (input,
+    its copy written twice) reads four tokens per input symbol where parity_check (tagging) reads one."""
+    short = Run("parity_check", "lstm", layout="tagging", steps=400, batch_size=8, train_lengths=(1, 10))
+    long = Run("duplicate_string", "lstm", layout_options={"computation_steps": 1}, steps=100, batch_size=8,
+               train_lengths=(1, 10))
+    more_steps = Run("parity_check", "lstm", layout="tagging", steps=500, batch_size=8, train_lengths=(1, 10))
+    assert (short.work, long.work, more_steps.work) == (400 * 8 * 10, 100 * 8 * 40, 500 * 8 * 10)
+    assert engine.pending_runs([short, long, more_steps], Store(tmp_path)) == [more_steps, short, long]
+    doubled = dataclasses.replace(long, steps=200)  # 200 × 8 × 40 tokens: more than 500 × 8 × 10
+    assert engine.pending_runs([short, more_steps, doubled], Store(tmp_path))[0] is doubled
 
 
 def test_the_store_gives_the_trained_model_without_training_again(tmp_path, monkeypatch):

@@ -5,7 +5,8 @@ thread) and its record and weights are written to the store by the driver as soo
 an interrupted sweep keeps everything that finished. A run that raises, or whose training loss is not
 finite, is kept as a *failed* record with its error and does not stop the sweep.
 
-Runs are started longest first (by steps × batch size), which keeps the workers busy to the end.
+Runs are started longest first (by :attr:`Run.work <.run.Run.work>`: steps × batch size × tokens
+of the longest training sequence), which keeps the workers busy to the end.
 """
 
 from __future__ import annotations
@@ -151,9 +152,9 @@ def as_store(store: Store | str | os.PathLike) -> Store:
 
 
 def pending_runs(runs: Iterable[Run], store: Store, *, retry_failed: bool = False) -> list[Run]:
-    """The distinct runs not yet in ``store``, longest first (steps × batch size)."""
+    """The distinct runs not yet in ``store``, longest first (:attr:`Run.work <.run.Run.work>`)."""
     todo = {run.key: run for run in runs if not store.done(run, retry_failed=retry_failed)}
-    return sorted(todo.values(), key=lambda run: -run.steps * run.batch_size)
+    return sorted(todo.values(), key=lambda run: -run.work)
 
 
 def execute_runs(runs: list[Run], store: Store, *, workers: int, backend: str, address: str | None,

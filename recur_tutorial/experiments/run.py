@@ -22,7 +22,7 @@ from .. import models, tasks
 from ..errors import ConfigError, check_choice
 from ..evaluation import EVALUATORS
 from ..runtime import threads
-from ..training import Curriculum, train
+from ..training import Curriculum, longest_sequence, train
 
 HISTORY_POINTS = 200
 """At most this many rows of the training history are kept in a record (evenly spaced steps)."""
@@ -84,11 +84,20 @@ class Run:
         values["test_lengths"] = tuple(values.get("test_lengths", ()))
         return cls(**values)
 
+    def build_layout(self):
+        """The run's layout of its task."""
+        return tasks.get_layout(self.layout, tasks.get(self.task, **self.task_options), **self.layout_options)
+
     def build(self):
         """The run's model with the initial weights of ``seed``, and its layout."""
-        task = tasks.get(self.task, **self.task_options)
-        layout = tasks.get_layout(self.layout, task, **self.layout_options)
+        layout = self.build_layout()
         return models.build(self.model, layout, seed=self.seed, **self.model_config), layout
+
+    @property
+    def work(self) -> int:
+        """Steps × batch size × tokens of a sequence at the longest training length: the tokens that
+        training reads at most, by which the run engine orders runs (longest first)."""
+        return self.steps * self.batch_size * longest_sequence(self.build_layout(), self.train_lengths[1])
 
     def fit(self, model, layout, device=None) -> tuple[pd.DataFrame, float]:
         """Train ``model`` in place as the run says; return the training history and its seconds."""
