@@ -73,3 +73,21 @@ def test_the_environment_switches_the_compiled_loop_off():
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "None switched off (RECUR_TUTORIAL_COMPILED=0)"
     assert "RuntimeWarning" not in out.stderr
+
+
+def test_a_lock_left_by_a_killed_build_is_removed_and_a_fresh_one_kept(tmp_path):
+    lock = tmp_path / "lock"
+    assert not memory_kernels.clear_stale_lock(tmp_path)  # no lock
+    lock.touch()
+    assert not memory_kernels.clear_stale_lock(tmp_path) and lock.exists()  # a build going on
+    old = lock.stat().st_mtime - memory_kernels.STALE_LOCK_SECONDS - 1
+    os.utime(lock, (old, old))
+    with pytest.warns(RuntimeWarning, match="removed the lock"):
+        assert memory_kernels.clear_stale_lock(tmp_path)
+    assert not lock.exists()
+
+
+def test_the_loop_is_built_in_a_folder_per_python_and_torch_version(monkeypatch, tmp_path):
+    monkeypatch.setenv("TORCH_EXTENSIONS_DIR", str(tmp_path))
+    python = f"py{sys.version_info.major}{sys.version_info.minor}"
+    assert memory_kernels.build_directory() == tmp_path / "recur_tutorial" / f"{python}-torch{torch.__version__}"
