@@ -83,5 +83,6 @@ def main() -> None:
                   f"| {1e3 * compiled:.2f} | {plain / python:.1f}× | {plain / compiled:.1f}× "
                   f"| {python / compiled:.2f}× |", flush=True)
 
+
 if __name__ == "__main__":
     main()

@@ -4,8 +4,6 @@ which fails if a backward writes into a tensor it saved."""
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 import torch
 
@@ -50,7 +48,7 @@ def memory_scan_case(kind, loop="compiled"):
         squash, cells = False, 6
 
     def function(*args):
-        with memory_kernels.python_loop() if loop == "python" else contextlib.nullcontext():
+        with memory_kernels.LOOPS[loop]():
             return MemoryScan.apply(*args, schedule, n_actions, squash, cells)
     return inputs, function
 
@@ -58,7 +56,7 @@ def memory_scan_case(kind, loop="compiled"):
 CASES = {**{f"chunked {name}": (lambda n=name: scan_case(n)) for name in CHUNKED_NODES},
          "ShiftMix stack": lambda: shift_mix_case(0), "ShiftMix tape": lambda: shift_mix_case(2),
          **{f"MemoryScan {kind} {loop}": (lambda k=kind, lp=loop: memory_scan_case(k, lp))
-            for kind in ("stack", "tape") for loop in ("compiled", "python")}}
+            for kind in ("stack", "tape") for loop in memory_kernels.LOOPS}}
 
 
 def inputs_and_function(label):

@@ -6,8 +6,6 @@ from __future__ import annotations
 import pytest
 import torch
 
-import contextlib
-
 from recur_tutorial import models, tasks
 from recur_tutorial.errors import ConfigError
 from recur_tutorial.models import memory_kernels
@@ -35,12 +33,8 @@ def gradients(model, logits):
     return {name: p.grad.clone() for name, p in model.named_parameters()}
 
 
-LOOPS = {"compiled": contextlib.nullcontext, "python": memory_kernels.python_loop}
-"""The fast forward's two loops (:mod:`recur_tutorial.models.memory_kernels`)."""
-
-
 # memory smaller than the sequence (the stack's bottom falls off, the tape wraps) and larger
-@pytest.mark.parametrize("loop", LOOPS)
+@pytest.mark.parametrize("loop", memory_kernels.LOOPS)
 @pytest.mark.parametrize("memory_size", [5, 64])
 @pytest.mark.parametrize("name, layout, config", [("stack_rnn", REVERSE, {}), ("tape_rnn", DUPLICATE, {}),
                                                   ("tape_rnn", DUPLICATE, {"write_layers": ()})],
@@ -50,7 +44,7 @@ def test_fast_forward_equals_the_step_equations(name, layout, config, memory_siz
     with torch.no_grad():  # larger weights than at initialisation, so that every action matters
         model.actions.weight.mul_(20)
     batch = layout.batch(4, 7, torch.Generator().manual_seed(1))
-    with LOOPS[loop]():
+    with memory_kernels.LOOPS[loop]():
         fast, fast_grads = model(batch.tokens), gradients(model, model(batch.tokens))
     plain = stepped(model, batch.tokens)
     assert torch.allclose(fast, plain, atol=1e-10, rtol=1e-9)

@@ -39,7 +39,7 @@ def kernels():
     if "module" not in _state:
         _state["module"], _state["reason"] = _load()
         if _state["reason"] and os.environ.get("RECUR_TUTORIAL_COMPILED") != "0":
-            warnings.warn(f"the memory RNNs run their Python loop, several times slower: {_state['reason']}",
+            warnings.warn(f"the memory RNNs run their Python loop, about twice as slow: {_state['reason']}",
                           RuntimeWarning, stacklevel=2)
     return _state["module"]
 
@@ -58,6 +58,11 @@ def python_loop():
         yield
     finally:
         _state["python"] = False
+
+
+LOOPS = {"compiled": contextlib.nullcontext, "python": python_loop}
+"""The two loops by name: each a context manager inside which the memory RNNs run it ("compiled" where
+it could be built)."""
 
 
 def build_directory() -> Path:

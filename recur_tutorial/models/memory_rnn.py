@@ -24,10 +24,9 @@ written value is φ(W_v h_t + b_v) (the Stack-RNN's push, φ = tanh; the Tape-RN
 ``write_layers=()``, φ the identity), the whole loop over t is one autograd node
 (:class:`MemoryScan`, backpropagation through time written out), whose loop runs in C++ where it
 can be compiled (:mod:`.memory_kernels`, about twice as fast; the Python loop otherwise, and off the
-CPU). The stack also uses that its cells
-below depth t are still zero after t tokens: it carries only the min(t, M) cells that can be
-non-zero, which gives the same numbers as the full stack.
-``bench/memory_rnn.py`` times the two forms.
+CPU). The stack also uses that its cells below depth t are still zero after t tokens: it carries only
+the min(t, M) cells that can be non-zero, which gives the same numbers as the full stack.
+``bench/memory_rnn.py`` times the plain form and the fast form's two loops.
 """
 
 from __future__ import annotations
