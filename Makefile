@@ -46,6 +46,7 @@ bench: setup
 	$(PY) bench/ops.py
 	$(PY) bench/sweep.py
 	$(PY) bench/memory_rnn.py
+	$(PY) bench/transformer.py
 
 clean:
 	rm -rf _build .pytest_cache

@@ -52,10 +52,13 @@ class Evaluation:
 
 @torch.no_grad()
 def predictions(model: SequenceModel, batch: Batch, device) -> torch.Tensor:
-    """The model's argmax at every position (B × T, on the CPU), computed in parts small enough that
-    B·T² stays within ``ATTENTION_BUDGET``."""
+    """The model's argmax at every position from ``batch.first_scored`` on (B × T, on the CPU; the
+    positions before are not read), computed in parts small enough that B·T² stays within
+    ``ATTENTION_BUDGET``."""
     part = max(1, min(len(batch.tokens), ATTENTION_BUDGET // batch.tokens.shape[1] ** 2))
-    return torch.cat([model(tokens.to(device)).argmax(-1).cpu() for tokens in batch.tokens.split(part)])
+    first = batch.first_scored
+    return torch.cat([model.logits_from(tokens.to(device), first).argmax(-1).cpu()
+                      for tokens in batch.tokens.split(part)])
 
 
 def _accuracy_at(model, layout, length, n, generator, device) -> float:

@@ -143,7 +143,7 @@ def train(
             group["lr"] = learning_rate(step, steps, lr, warmup, schedule)
         length = curriculum.sample(step, steps, generator)
         batch = layout.batch(batch_size, length, generator).to(device)
-        loss, accuracy = loss_and_accuracy(model(batch.tokens), batch)
+        loss, accuracy = loss_and_accuracy(model.logits_from(batch.tokens, batch.first_scored), batch)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if clip:

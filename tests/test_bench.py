@@ -47,3 +47,13 @@ def test_memory_rnn_bench_prints_one_row_per_model_and_length():
     assert_speed_up_is_the_ratio(rows, slow=3, fast=4, speed_up=6)  # plain / python loop
     assert_speed_up_is_the_ratio(rows, slow=3, fast=5, speed_up=7)  # plain / compiled loop
     assert_speed_up_is_the_ratio(rows, slow=4, fast=5, speed_up=8)  # python / compiled loop
+
+
+def test_transformer_bench_prints_one_row_per_task_and_length():
+    lines = run("transformer.py", "--lengths", "2", "3", "--repeats", "1", "--batch-size", "2")
+    rows = [line for line in lines if line.startswith("| ") and "×" in line]
+    assert [row.split(" | ")[:4] for row in rows] == [
+        ["| parity_check", "2", "3", "2"], ["| parity_check", "3", "4", "3"],
+        ["| reverse_string", "2", "4", "2"], ["| reverse_string", "3", "6", "3"],
+        ["| duplicate_string", "2", "8", "4"], ["| duplicate_string", "3", "12", "6"]]
+    assert_speed_up_is_the_ratio(rows, slow=4, fast=5, speed_up=6)

@@ -72,6 +72,34 @@ def test_transformer_kv_cache(positional):
     assert torch.allclose(torch.stack(stepped, 1), model(x), atol=1e-9)
 
 
+@pytest.mark.parametrize("name", models.names())
+def test_logits_from_a_position_are_the_forward_pass(name):
+    """What a layout reads (positions >= first) and its gradient are the forward pass's."""
+    model, x, first = build(name).train(), tokens(length=9), 6
+    full, part = model(x), model.logits_from(x, first)
+    assert part.shape == full.shape and torch.allclose(part[:, first:], full[:, first:], atol=1e-9)
+    grads = []
+    for logits in (full, part):
+        model.zero_grad()
+        logits[:, first:].square().sum().backward(retain_graph=True)
+        grads.append([p.grad.clone() for p in model.parameters() if p.grad is not None])
+    assert len(grads[0]) == len(grads[1])
+    assert all(torch.allclose(a, b, atol=1e-9) for a, b in zip(*grads))
+
+
+@pytest.mark.parametrize("positional", ["sinusoidal", "learned", "rope", "alibi", "none"])
+@pytest.mark.parametrize("layout", [TAGGING, READ_THEN_WRITE], ids=lambda layout: layout.name)
+def test_transformer_leaves_out_the_unread_positions(positional, layout):
+    """The encoder and the decoder, every positional encoding: the answer after the input is the
+    forward pass's, the positions before it are not computed (zeros), and first 0 or T is forward."""
+    model = build("transformer", layout, positional=positional)
+    x = torch.randint(0, layout.in_vocab, (3, 10), generator=torch.Generator().manual_seed(1))
+    part, full = model.logits_from(x, 7), model(x)
+    assert torch.allclose(part[:, 7:], full[:, 7:], atol=1e-9)
+    assert not part[:, :7].any()
+    assert torch.equal(model.logits_from(x, 0), full) and torch.equal(model.logits_from(x, 10), full)
+
+
 def test_encoder_transformer_cannot_step():
     with pytest.raises(ValueError):
         build("transformer", READ_THEN_WRITE).step(tokens()[:, 0], None)

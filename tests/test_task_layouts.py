@@ -22,6 +22,16 @@ def test_read_then_write_scores_up_to_the_first_end_marker():
         assert (targets[len(answer):] == IGNORE).all()
 
 
+def test_first_scored_is_where_the_answer_starts():
+    duplicate = tasks.get("duplicate_string")
+    plain = tasks.get_layout("read_then_write", duplicate).batch(4, 7, seeded())
+    computing = tasks.get_layout("read_then_write", duplicate, computation_steps=1).batch(4, 7, seeded())
+    tagged = tasks.get_layout("tagging", tasks.get("parity_check")).batch(4, 7, seeded())
+    assert (plain.first_scored, computing.first_scored, tagged.first_scored) == (7, 14, 0)
+    unscored = tasks.Batch(plain.tokens, torch.full_like(plain.targets, IGNORE))
+    assert unscored.first_scored == plain.tokens.shape[1]
+
+
 def test_tagging_needs_prefix_labels():
     with pytest.raises(ConfigError, match="has no per-prefix labels"):
         tasks.get_layout("tagging", tasks.get("bucket_sort"))

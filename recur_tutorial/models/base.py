@@ -31,6 +31,12 @@ class SequenceModel(nn.Module):
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def logits_from(self, tokens: torch.Tensor, first: int) -> torch.Tensor:
+        """Logits B × T × V_out of which only positions ≥ ``first`` are read (a layout that scores
+        nothing before ``first``): those are ``forward``'s, the others may be anything. This default
+        computes every position; a model that can leave the unread ones out overrides it."""
+        return self(tokens)
+
     def initial_state(self, batch_size: int, device: torch.device | str = "cpu") -> Any:
         return torch.zeros(batch_size, 0, dtype=torch.long, device=device)
 

@@ -31,6 +31,11 @@ class SelfAttention(nn.Module):
         """Queries, keys and values, each B × H × T × d_h."""
         return list(self.qkv(x).unflatten(-1, (3, self.n_heads, -1)).permute(2, 0, 3, 1, 4))
 
+    def keys_values(self, x: torch.Tensor, positional: Positional) -> tuple[torch.Tensor, torch.Tensor]:
+        """The keys (rotated) and values of x (B × T × d) at positions 0..T−1, to pass as ``past``."""
+        _, k, v = self.project(x)
+        return positional.rotate(k), v
+
     def forward(self, x: torch.Tensor, positional: Positional, causal: bool, past=None):
         """Attend from x (B × T × d) to ``past`` keys and values (a KV cache, or None) and x's own.
 
@@ -99,6 +104,22 @@ class Transformer(SequenceModel):
 
     def forward(self, tokens):
         return self.run(tokens, [None] * len(self.layers()), self.causal)[0]
+
+    def logits_from(self, tokens, first):
+        """The last block's queries, and all it computes after attention, at positions ≥ ``first``
+        only; its keys and values still come from every position, so those logits are ``forward``'s
+        (up to rounding) and the rest are zeros. With one answer after ℓ input tokens this saves
+        most of the last block."""
+        if not 0 < first < tokens.shape[1]:
+            return self(tokens)
+        *inner, last = self.layers()
+        x = self.positional.add(self.embed(tokens))
+        for block in inner:
+            x, _ = block(x, self.positional, self.causal)
+        past = last.attention.keys_values(last.norm1(x[:, :first]), self.positional)
+        x, _ = last(x[:, first:], self.positional, self.causal, past)
+        logits = self.head(self.norm(x))
+        return torch.cat([logits.new_zeros(len(tokens), first, logits.shape[-1]), logits], 1)
 
     def initial_state(self, batch_size, device="cpu"):
         return [None] * len(self.layers())

@@ -28,6 +28,13 @@ class Batch:
     def scored(self) -> torch.Tensor:
         return self.targets != IGNORE
 
+    @property
+    def first_scored(self) -> int:
+        """The first position scored in any sequence of the batch (T when none is): no prediction
+        before it is read."""
+        columns = self.scored.any(0).nonzero()
+        return int(columns[0]) if len(columns) else self.targets.shape[1]
+
     def to(self, device: torch.device | str) -> "Batch":
         return Batch(self.tokens.to(device), self.targets.to(device))
 
