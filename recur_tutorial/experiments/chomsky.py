@@ -36,7 +36,7 @@ SETTINGS = {
               "test_batch_size": 64, "steps": 1000, "batch_size": 64,
               "overrides": {"lstm": {"lr": 1e-2}, "stack_rnn": {"steps": 500, "lr": 3e-3},
                             "tape_rnn": {"lr": 3e-3, "schedule": "cosine", "batch_size": 128},
-                            "transformer": {"steps": 300},
+                            "transformer": {"steps": 300, "schedule": "cosine"},
                             task_override("lstm", "cycle_navigation"): {"steps": 3000, "lr": 5e-3, "batch_size": 128},
                             task_override("stack_rnn", "count_anbn"): {"steps": 1000, "lr": 2e-3},
                             task_override("transformer", "count_anbn"): {"steps": 500},
@@ -48,7 +48,10 @@ SETTINGS = {
 """Learning rates, warm-up, schedules and curricula are the families' (:mod:`.families`) unless a
 profile overrides them (for a model, or for a model on one task): recurrent models see short inputs
 first, the Transformer every length throughout. ``test_batch_size`` sequences are scored per test
-length."""
+length. In the quick profile the Transformer's learning rate decays along a cosine after its warm-up:
+at a constant rate, whether it fitted the training lengths of ``count_anbn`` depended on the seed
+(measured on seeds 0-5: in distribution 0.69-1.00, three of six at least 0.95); with the decay, six of
+six (0.98-1.00); on the other five tasks every claim about it held on the same six seeds."""
 QUICK_GRID = {  # task → the networks run on it: its level's own, those one level down, the Transformer
     "parity_check": ("rnn", "lstm", "transformer"),
     "cycle_navigation": ("rnn", "lstm", "transformer"),
