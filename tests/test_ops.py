@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from recur_tutorial.errors import ConfigError
 from recur_tutorial.models import ops
 
 def close(a, b, tol=1e-6) -> bool:
@@ -122,3 +123,76 @@ def test_chunked_gradients_equal_recurrent(name):
     assert close(fast, slow)
 
 
+
+
+NEW_OPS = ("generalized_delta_rule", "delta_product", "gated_delta_product", "mlstm")
+
+
+@pytest.mark.parametrize("name", NEW_OPS)
+def test_fast_form_agrees_to_1e_10_in_float64_and_1e_4_in_float32(name):
+    """Issue 26's bound: the chunked form's outputs and state against the definition, 100 steps."""
+    case = ops.example(name, 100, seed=3)
+    for dtype, tol in ((torch.float64, 1e-10), (torch.float32, 1e-4)):
+        slow, slow_state = case.to(dtype)(mode="recurrent", return_state=True)
+        fast, fast_state = case.to(dtype)(mode="chunked", chunk_size=16, return_state=True)
+        reference = case(mode="recurrent")
+        assert (fast.double() - reference).abs().max() <= tol * reference.abs().max()
+        assert (fast - slow).abs().max() <= tol * slow.abs().max()
+        for x, y in zip(as_tuple(fast_state), as_tuple(slow_state)):
+            assert (x - y).abs().max() <= tol * y.abs().max().clamp_min(1)
+
+
+def test_two_householder_steps_per_token_rotate_the_state():
+    """Two reflections with β = 2 compose a rotation: DeltaProduct with n_h = 2 cycles three states
+    (a rotation by 120°, the cyclic part of S₃), which one reflection per token cannot do."""
+    angle = torch.tensor(torch.pi / 3, dtype=torch.float64)
+    first, second = torch.tensor([1.0, 0.0], dtype=torch.float64), torch.stack([angle.cos(), angle.sin()])
+    keys = torch.stack([first, second])[None, None, None].expand(1, 1, 3, 2, 2)
+    start = torch.tensor([[1.0], [0.0]], dtype=torch.float64)[None, None]
+    q = torch.eye(2, dtype=torch.float64)[:1].expand(1, 1, 3, 2)
+    for mode in ops.MODES:
+        _, state = ops.delta_product(q, keys, torch.zeros(1, 1, 3, 2, 1, dtype=torch.float64),
+                                     torch.full((1, 1, 3, 2), 2.0, dtype=torch.float64), initial_state=start,
+                                     return_state=True, mode=mode)
+        assert torch.allclose(state, start)  # three rotations by 120° are the identity
+        _, once = ops.delta_product(q[:, :, :1], keys[:, :, :1], torch.zeros(1, 1, 1, 2, 1, dtype=torch.float64),
+                                    torch.full((1, 1, 1, 2), 2.0, dtype=torch.float64), initial_state=start,
+                                    return_state=True, mode=mode)
+        assert torch.allclose(once[0, 0, :, 0], torch.stack([(2 * angle).cos(), (2 * angle).sin()]))
+
+
+def test_rwkv7_transition_eigenvalue_along_the_removal_key_is_w_minus_a():
+    """diag(w) − α κ̂ κ̂ᵀ with uniform w and α: w − α along κ̂ (read back from one step of the op)."""
+    removal = torch.nn.functional.normalize(torch.tensor([1.0, 2.0, -1.0], dtype=torch.float64), dim=0)
+    w, alpha = 0.55, 0.999
+    start = removal[None, None, :, None].clone()
+    shape = (1, 1, 1, 3)
+    for mode in ops.MODES:
+        _, state = ops.generalized_delta_rule(
+            torch.zeros(shape, dtype=torch.float64), torch.zeros(shape, dtype=torch.float64),
+            torch.zeros(1, 1, 1, 1, dtype=torch.float64), torch.full(shape, w, dtype=torch.float64),
+            (-alpha * removal).expand(shape), removal.expand(shape), initial_state=start, return_state=True,
+            mode=mode)
+        assert torch.allclose(state, (w - alpha) * start)
+
+
+def test_mlstm_survives_huge_input_gates():
+    q, k, v, log_f, log_i = ops.example("mlstm", 50, dtype=torch.float32).args
+    for mode in ops.MODES:
+        assert torch.isfinite(ops.mlstm(q, k, v, log_f, log_i + 500.0, mode=mode)).all()
+
+
+@pytest.mark.parametrize("mode", ops.MODES)
+@pytest.mark.parametrize("name, change, message", [
+    ("generalized_delta_rule", lambda a: (*a[:3], a[3] + 1.0, *a[4:]), r"every entry of w must lie in \[0, 1\]"),
+    ("generalized_delta_rule", lambda a: (*a[:4], a[4][..., :2], a[5]), r"a has shape \(2, 2, 9, 2\)"),
+    ("gated_delta_product", lambda a: (*a[:4], -a[4]), r"every entry of gate must lie in \(0, 1\]"),
+    ("delta_product", lambda a: (a[0], a[1][:, :, :, :1], *a[2:]), r"v has shape \(2, 2, 9, 2, 3\), expected "
+                                                                   r"\(B, H, T, N, V\) with .*N=1"),
+    ("mlstm", lambda a: (*a[:3], a[3] + 1.0, a[4]), r"every entry of log_f must lie in"),
+    ("mlstm", lambda a: (*a[:3], a[3][..., :4], a[4]), r"log_f has shape \(2, 2, 4\), expected \(B, H, T\)"),
+])
+def test_new_ops_refuse_bad_input(name, change, message, mode):
+    case = ops.example(name, 9)
+    with pytest.raises(ConfigError, match=message):
+        case.op(*change(case.args), mode=mode)

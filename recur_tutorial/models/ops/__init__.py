@@ -7,10 +7,13 @@ can continue in either mode.
 """
 
 from .decay_attention import decay_attention
+from .delta_product import delta_product
 from .delta_rule import delta_rule
 from .diagonal import diagonal_linear_rnn
+from .generalized_delta import generalized_delta_rule
 from .gla import gated_linear_attention
 from .linear_attention import linear_attention
+from .mlstm import mlstm
 from .retention import retention
 from .rwkv4 import rwkv4_wkv
 from .selective_scan import selective_scan
@@ -18,6 +21,7 @@ from ._common import MODES
 from .examples import EXAMPLES, example
 
 __all__ = [
-    "EXAMPLES", "MODES", "decay_attention", "delta_rule", "diagonal_linear_rnn", "gated_linear_attention",
-    "example", "linear_attention", "retention", "rwkv4_wkv", "selective_scan",
+    "EXAMPLES", "MODES", "decay_attention", "delta_product", "delta_rule", "diagonal_linear_rnn",
+    "gated_linear_attention", "generalized_delta_rule", "example", "linear_attention", "mlstm", "retention",
+    "rwkv4_wkv", "selective_scan",
 ]

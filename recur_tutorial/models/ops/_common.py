@@ -102,6 +102,13 @@ def check_inputs(op: str, **arguments) -> dict[str, int]:
     return sizes
 
 
+def check_range(op: str, name: str, value, low: float, high: float, allowed: str) -> None:
+    """Refuse a tensor ``value`` with an entry outside [low, high] (``allowed`` says the range in words)."""
+    if value is not None and not bool(((value >= low) & (value <= high)).all()):
+        outside = value[(value < low) | (value > high) | value.isnan()]
+        raise ConfigError(f"{op}: every entry of {name} must lie in {allowed}, got {outside.flatten()[0].item():.4g}")
+
+
 def _bind(axes: list[str], shape: tuple[int, ...], sizes: dict) -> dict | None:
     """``sizes`` extended by the axes of ``shape``, or None if ``shape`` does not fit ``axes``."""
     sizes = dict(sizes)

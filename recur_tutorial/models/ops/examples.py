@@ -2,7 +2,8 @@
 
 ``example(name, length)`` returns an :class:`Example`: the op, its positional and keyword arguments,
 and the time axis of its sequence arguments. ``EXAMPLES`` names the cases: one per op, plus RWKV-6
-(GLA with the bonus u) and the selective scan with negative eigenvalues.
+(GLA with the bonus u), the selective scan with negative eigenvalues, DeltaProduct with two steps per
+token with and without its gate, and the generalised delta rule with RWKV-7's parametrisation.
 """
 
 from __future__ import annotations
@@ -14,16 +15,20 @@ import torch
 import torch.nn.functional as F
 
 from ...errors import check_choice
+from .delta_product import delta_product
 from .delta_rule import delta_rule
 from .diagonal import diagonal_linear_rnn
+from .generalized_delta import generalized_delta_rule
 from .gla import gated_linear_attention
 from .linear_attention import linear_attention
+from .mlstm import mlstm
 from .retention import retention
 from .rwkv4 import rwkv4_wkv
 from .selective_scan import selective_scan
 
 EXAMPLES = ("linear_attention", "retention", "gated_linear_attention", "rwkv6", "rwkv4_wkv",
-            "selective_scan", "selective_scan_neg", "delta_rule", "diagonal_linear_rnn")
+            "selective_scan", "selective_scan_neg", "delta_rule", "diagonal_linear_rnn",
+            "generalized_delta_rule", "delta_product", "gated_delta_product", "mlstm")
 
 
 @dataclass
@@ -82,6 +87,15 @@ def example(name: str, length: int, *, batch: int = 2, heads: int = 2, key: int 
         "delta_rule": lambda: Example(delta_rule, (q, F.normalize(k, dim=-1), v, 2 * uniform(batch, heads, length))),
         "diagonal_linear_rnn": lambda: Example(diagonal_linear_rnn, (2 * uniform(*sequence) - 1, normal(*sequence)),
                                                time_axis=1),
+        "generalized_delta_rule": lambda: rwkv7_example(q, k, v, uniform, normal),
+        "delta_product": lambda: Example(delta_product, (
+            q, F.normalize(normal(batch, heads, length, 2, key), dim=-1), normal(batch, heads, length, 2, value),
+            2 * uniform(batch, heads, length, 2))),
+        "gated_delta_product": lambda: Example(delta_product, (
+            q, F.normalize(normal(batch, heads, length, 2, key), dim=-1), normal(batch, heads, length, 2, value),
+            2 * uniform(batch, heads, length, 2), 0.05 + 0.95 * uniform(batch, heads, length))),
+        "mlstm": lambda: Example(mlstm, (q, k, v, F.logsigmoid(3 * normal(batch, heads, length)),
+                                         3 * normal(batch, heads, length))),
     }
     case = cases["selective_scan" if name == "selective_scan_neg" else name]()
     if name == "selective_scan_neg":
@@ -89,3 +103,10 @@ def example(name: str, length: int, *, batch: int = 2, heads: int = 2, key: int 
     if requires_grad:
         case.args = tuple(a.requires_grad_() for a in case.args)
     return case
+
+
+def rwkv7_example(q, k, v, uniform, normal) -> Example:
+    """RWKV-7's transition: decay w ∈ (e^{−e^{−1/2}}, 1), a = −(α ⊙ κ̂), b = κ̂ (unit), α ∈ (0, 1)."""
+    decay = torch.exp(-torch.exp(torch.tensor(-0.5, dtype=q.dtype)) * uniform(*q.shape))
+    removal = F.normalize(normal(*q.shape), dim=-1)
+    return Example(generalized_delta_rule, (q, k, v, decay, -uniform(*q.shape) * removal, removal))
