@@ -61,4 +61,5 @@ def check_trace_depth(critical_path) -> str:
             got = critical_path(layers, n)
             if got != layers * (n + 1):
                 raise Wrong(f"layers = {layers}, n = {n}: {layers * (n + 1)} layer applications, not {got!r}")
-    return "L (n + 1): the depth grows with the input, as a recurrence's does; a direct answer has depth L"
+    return ("L (n + 1): the sequential depth grows with the input, as a recurrence's does when run step by "
+            "step; a direct answer has sequential depth L")

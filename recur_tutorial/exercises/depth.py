@@ -70,4 +70,5 @@ def check_prefix_layers(layers_needed, max_n: int = 4096) -> str:
         if got != expected:
             raise Wrong(f"n = {n}: after {expected} layers one position holds the whole product "
                         f"(2^{expected} >= {n}), and {expected - 1} are not enough; you say {got!r}")
-    return f"⌈log₂ n⌉ layers for every n up to {max_n}: depth that grows with n, however slowly"
+    return (f"⌈log₂ n⌉ layers for every n up to {max_n}: depth that grows with n, however slowly; for a "
+            "non-solvable group (A₅, S₅) constant depth is not enough with log precision unless TC⁰ = NC¹")
