@@ -27,6 +27,7 @@ html: setup                ## build the HTML book strictly from the executed cha
 
 book: chapters html
 	@echo "The book is built: open _build/html/index.html"
+	@$(PY) tools/execute_chapters.py --report
 
 browser:                   ## headless Chromium (offline page test) and npm (MathJax), from Debian's packages
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)

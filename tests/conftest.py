@@ -17,7 +17,8 @@ BUILD = ROOT / "_build"
 def built_book():
     """Execute every chapter (quick profile) and build the HTML with warnings as errors."""
     shutil.rmtree(BUILD, ignore_errors=True)
-    subprocess.run([sys.executable, "tools/execute_chapters.py", "--profile", "quick"], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "tools/execute_chapters.py", "--profile", "quick", "--claims", "strict"],
+                   cwd=ROOT, check=True)  # CI is strict: a claim that does not hold fails it
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     build = subprocess.run([str(jupyter_book), "build", "_build/source", "--path-output", ".", "-W", "-n",
                             "--keep-going"], cwd=ROOT, capture_output=True, text=True)

@@ -1,0 +1,95 @@
+"""The robustness table: which runs a positive claim stands on, the numbers kept per seed, the rate,
+and the page written from the data."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from recur_tutorial.errors import ConfigError
+from recur_tutorial.experiments import chomsky, robustness
+from recur_tutorial.experiments.robustness import Positive
+
+
+def test_every_positive_claim_of_chapter_1_is_registered_and_no_other():
+    positive = {(task, model, kind) for kind, task, model, *_ in chomsky.CLAIMS["quick"] if kind in ("solves", "fits")}
+    assert {(c.task, c.model, c.says) for c in robustness.registered(1)} == positive
+    assert all(c.bound == (chomsky.SOLVES if c.says == "solves" else chomsky.FITS) for c in robustness.registered(1))
+
+
+def test_a_claims_runs_are_the_chapters_own_with_only_the_seed_changed():
+    claim = Positive(1, "duplicate_string", "tape_rnn", "solves", 0.9)
+    runs = robustness.claim_runs(claim)
+    assert [r.seed for r in runs] == list(robustness.SEEDS)
+    own = chomsky.runs("quick", tasks=["duplicate_string"], models=["tape_rnn"])
+    assert runs[:3] == own  # the chapter's seeds 0-2 are the table's first three: trained once, in one store
+
+
+def test_bad_claims_are_refused_with_what_is_allowed():
+    with pytest.raises(ConfigError, match="solves.*fits"):
+        Positive(1, "parity_check", "rnn", "learns", 0.9)
+    with pytest.raises(ConfigError, match=r"\(0, 1\]"):
+        Positive(1, "parity_check", "rnn", "solves", 90)
+    with pytest.raises(ConfigError, match="runs no 'gru' on 'parity_check'"):
+        robustness.claim_runs(Positive(1, "parity_check", "gru", "solves", 0.9))
+    with pytest.raises(ConfigError, match="registered already"):
+        robustness.register(robustness.registered(1)[0])
+    with pytest.raises(ConfigError, match="no positive claim is registered for chapter 2"):
+        robustness.registered(2)
+
+
+def fake_table(runs, accuracy):
+    """A per-length table as the run engine returns it, ``accuracy(seed, length)`` at every tested length."""
+    return pd.DataFrame([{"task": r.task, "model": r.name, "seed": r.seed, "length": n, "accuracy": accuracy(r.seed, n),
+                          "beyond_training": n > r.train_lengths[1]} for r in runs for n in r.test_lengths])
+
+
+def test_per_seed_numbers_split_the_lengths_at_training_and_at_the_band_and_count_the_seeds(monkeypatch):
+    claim = Positive(1, "parity_check", "rnn", "solves", 0.9)
+    # seed s: 1.0 on training lengths, 0.95 on the band, then 0.9 - s / 100 beyond it
+    accuracy = lambda seed, n: 1.0 if n <= 40 else 0.95 if n <= 60 else 0.9 - seed / 100  # noqa: E731
+    monkeypatch.setattr(robustness, "run_grid", lambda runs, store, **_: fake_table(runs, accuracy))
+    [row] = robustness.measure([claim], store=None)
+    lengths = robustness.claim_runs(claim)[0].test_lengths
+    band = [n for n in lengths if 40 < n <= 60]
+    beyond_band = [n for n in lengths if n > 60]
+    seed3 = row["seeds"][3]
+    assert (seed3["in distribution"], seed3["validation band"], seed3["beyond band"]) == (1.0, 0.95, 0.87)
+    expected = (0.95 * len(band) + 0.87 * len(beyond_band)) / (len(band) + len(beyond_band))
+    assert seed3["beyond"] == pytest.approx(expected, abs=1e-4)
+    succeeded = sum((0.95 * len(band) + (0.9 - s / 100) * len(beyond_band)) / (len(band) + len(beyond_band)) >= 0.9
+                    for s in range(10))
+    assert row["succeeded"] == succeeded and 0 < succeeded < 10
+    assert row["robust"] is (succeeded >= 9)
+
+
+def test_a_fit_is_counted_on_the_training_lengths(monkeypatch):
+    claim = Positive(1, "count_anbn", "transformer", "fits", 0.95)
+    accuracy = lambda seed, n: (0.96 if seed != 4 else 0.94) if n <= 40 else 0.5  # noqa: E731
+    monkeypatch.setattr(robustness, "run_grid", lambda runs, store, **_: fake_table(runs, accuracy))
+    [row] = robustness.measure([claim], store=None)
+    assert (row["succeeded"], row["required"], row["robust"]) == (9, 9, True)
+
+
+def test_the_page_is_rewritten_below_its_marker_from_every_chapters_file(tmp_path, monkeypatch):
+    claim = Positive(1, "parity_check", "rnn", "solves", 0.9)
+    monkeypatch.setattr(robustness, "run_grid", lambda runs, store, **_: fake_table(runs, lambda s, n: 1.0))
+    robustness.save(1, robustness.measure([claim], store=None), seconds=12.0, directory=tmp_path)
+    saved = json.loads((tmp_path / "chapter1.json").read_text())
+    assert {"commit", "device", "torch", "date"} <= set(saved["provenance"])
+    page = tmp_path / "page.md"
+    page.write_text(f"# Title\n\nprose\n\n{robustness.MARKER}\n\nstale table\n")
+    robustness.write_page(page, tmp_path)
+    text = page.read_text()
+    assert text.startswith(f"# Title\n\nprose\n\n{robustness.MARKER}\n\n### Chapter 1")
+    assert "stale" not in text and "| rnn solves parity_check (beyond training ≥ 0.9) | 10 of 10 |" in text
+    assert robustness.render_page(page, tmp_path) == text  # rewriting again changes nothing
+    page.write_text("# no marker\n")
+    with pytest.raises(ConfigError, match="lacks the line"):
+        robustness.write_page(page, tmp_path)
+
+
+def test_the_books_page_shows_the_data_kept_in_the_repository():
+    assert robustness.render_page() == robustness.PAGE.read_text()
