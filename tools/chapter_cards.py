@@ -8,7 +8,8 @@ measured quick time by the ratio of training work in the two profiles' run lists
 
     estimate(full) = seconds(quick) * sum_full(steps * batch) / sum_quick(steps * batch),
 
-a CPU-time estimate at the quick run's rate (a GPU is faster; evaluation is not counted).
+a CPU-time estimate at the quick run's rate (evaluation is not counted). The instructor notebook is
+linked only in a book built with its solutions (``hide_solutions`` off in _config.yml).
 
 The landing page gets one row per chapter: its results JSON and the provenance that the chapter
 recorded (whichever of package version, commit, torch version, device, threads, workers, date and
@@ -69,7 +70,7 @@ def colab_url(chapter: str) -> str:
             f"{Path(chapter).name}.ipynb")
 
 
-def card(chapter: str, timings: dict) -> str:
+def card(chapter: str, timings: dict, instructor: bool = False) -> str:
     meta = chapter_meta()[chapter]
     name = Path(chapter).name
     measured = timings.get(chapter)
@@ -77,7 +78,7 @@ def card(chapter: str, timings: dict) -> str:
         ratio = training_work(chapter, "full") / max(training_work(chapter, "quick"), 1)
         time_line = (f"the quick profile took **{duration(measured['seconds'])}** in the build of this page; "
                      f"the full profile trains {ratio:,.0f}× as much (steps × batch), about "
-                     f"**{duration(measured['seconds'] * ratio)}** of CPU time at the same rate, far less on a GPU")
+                     f"**{duration(measured['seconds'] * ratio)}** of CPU time at the same rate")
     else:
         time_line = "not measured in this build (the chapter was not executed in the quick profile)"
     learn = "\n".join(f"  - {item}" for item in meta["learn"])
@@ -85,7 +86,7 @@ def card(chapter: str, timings: dict) -> str:
     links = " · ".join([
         f'<a href="{colab_url(chapter)}">open in Colab</a>',
         f'<a href="../notebooks/student/{name}.ipynb">student notebook</a>',
-        f'<a href="../notebooks/instructor/{name}.ipynb">instructor notebook</a>',
+        *([f'<a href="../notebooks/instructor/{name}.ipynb">instructor notebook</a>'] if instructor else []),
         f'<a href="../results/{results_name(chapter)}">results JSON</a>',
     ])
     return (f":::{{admonition}} Chapter card\n:class: tip\n\n"
@@ -93,7 +94,7 @@ def card(chapter: str, timings: dict) -> str:
             f"- **Time:** {time_line}.\n- **Run it:** {links}\n:::")
 
 
-def add_card(notebook_path: Path, chapter: str, timings: dict) -> None:
+def add_card(notebook_path: Path, chapter: str, timings: dict, instructor: bool = False) -> None:
     """Put the card right under the chapter's title (replacing the card of an earlier staging)."""
     notebook = nbformat.read(notebook_path, as_version=4)
     cells = [c for c in notebook.cells if CARD_TAG not in c.metadata.get("tags", [])]
@@ -101,7 +102,7 @@ def add_card(notebook_path: Path, chapter: str, timings: dict) -> None:
     if cells[0].cell_type == "markdown" and title.startswith("# ") and rest.strip():
         cells[0].source = title
         cells.insert(1, nbformat.v4.new_markdown_cell(rest.strip("\n")))
-    cell = nbformat.v4.new_markdown_cell(card(chapter, timings), metadata={"tags": [CARD_TAG]})
+    cell = nbformat.v4.new_markdown_cell(card(chapter, timings, instructor), metadata={"tags": [CARD_TAG]})
     cells.insert(1, cell)
     notebook.cells = cells
     nbformat.write(notebook, notebook_path)

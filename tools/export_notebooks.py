@@ -17,9 +17,10 @@ Each chapter's Markdown is rewritten into what Jupyter renders:
 - after each auto-checked exercise (``recur_tutorial.exercises.catalogue``), a code cell ending in its
   checker call: with the answers left as ``...`` for the student, filled in for the instructor.
 
-A first code cell installs the companion package at the commit the book was built from, from the
-repository address in ``_config.yml``. Any directive or role the converter does not know is an error
-that names it, so new MyST syntax cannot slip through unconverted.
+Under the title, a note on running it in Colab (runtime, time, keeping ``results_dir`` on Drive;
+tools/colab.py), then a code cell that installs the companion package at the release tag (or commit)
+the book was built from, from the repository address in ``_config.yml``. Any directive or role the
+converter does not know is an error that names it, so new MyST syntax cannot slip through unconverted.
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ class Chapter:
     counts: dict = field(default_factory=dict)    # kind -> blocks seen so far
     exercises: dict = field(default_factory=dict)  # exercise label -> "Exercise 3 (Title)"
     cited: list = field(default_factory=list)
-    elsewhere: dict = field(default_factory=dict)  # label elsewhere -> (notebook, "Definition 1 of Chapter 1")
+    elsewhere: dict = field(default_factory=dict)  # label elsewhere -> (notebook, "Definition 1.1")
 
 
 def _split_directive(lines: list[str], start: int) -> tuple[dict, list[str], int]:
@@ -258,8 +259,9 @@ class Converter:
         return "\n".join(self.lines(source.split("\n"))).strip("\n")
 
 
-def number_blocks(cells: list, chapter: Chapter) -> None:
-    """First pass: number the labelled blocks by kind, in reading order, as the book does."""
+def number_blocks(cells: list, chapter: Chapter, prefix: str = "") -> None:
+    """First pass: number the labelled blocks by kind, in reading order, as the book does: within the
+    chapter, after the chapter's number (``prefix``, e.g. "4." gives Exercise 4.1, 4.2, ...)."""
     for cell in cells:
         if cell.cell_type != "markdown":
             continue
@@ -271,7 +273,7 @@ def number_blocks(cells: list, chapter: Chapter) -> None:
             head, _, _ = _split_directive(lines, index)
             kind = BLOCK_TITLES[head["name"]]
             chapter.counts[kind] = chapter.counts.get(kind, 0) + 1
-            number = f"{kind} {chapter.counts[kind]}"
+            number = f"{kind} {prefix}{chapter.counts[kind]}"
             if "label" in head["options"]:
                 chapter.numbers[head["options"]["label"]] = number
                 if head["name"] == "exercise":
@@ -292,11 +294,23 @@ def repository() -> tuple[str, str]:
     return config["url"].rstrip("/"), config.get("branch", "main")
 
 
+def _git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def package_version() -> str:
+    """The package's version, as written once in pyproject.toml."""
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+
+
 def built_commit() -> str:
-    """The commit the book is built from (the branch name when git cannot tell)."""
+    """What the install lines pin: the release tag ``v<version>`` when the book is built from the commit
+    it tags, else that commit (the branch name when git cannot tell)."""
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
+        tag = f"v{package_version()}"
+        return tag if tag in _git("tag", "--points-at", "HEAD").split() else _git("rev-parse", "HEAD")
     except (OSError, subprocess.CalledProcessError):
         return repository()[1]
 
@@ -304,8 +318,8 @@ def built_commit() -> str:
 def install_cell(commit: str) -> nbformat.NotebookNode:
     url, _ = repository()
     source = (
-        "# Installs the companion package at the version this notebook was built from (on Colab, or\n"
-        "# wherever it is not installed yet).\n"
+        "# Installs the companion package at the release (or commit) this notebook was built from (on\n"
+        "# Colab, or wherever it is not installed yet).\n"
         "import importlib.util\n"
         "import sys\n\n"
         'if "google.colab" in sys.modules or importlib.util.find_spec("recur_tutorial") is None:\n'
@@ -315,17 +329,15 @@ def install_cell(commit: str) -> nbformat.NotebookNode:
 
 
 def labels_elsewhere(path: Path) -> dict:
-    """The numbered blocks of every other chapter: label -> (notebook name, "Definition 1 of Chapter 1")."""
+    """The numbered blocks of every other chapter: label -> (notebook name, "Definition 1.1")."""
     found = {}
     for other in chapters_in_toc():
         other_path = ROOT / f"{other}.ipynb"
         if other_path == path:
             continue
         chapter = Chapter()
-        number_blocks(nbformat.read(other_path, as_version=4).cells, chapter)
-        number = int(other_path.stem.split("_")[0])
-        found.update({label: (other_path.name, f"{text} of Chapter {number}")
-                      for label, text in chapter.numbers.items()})
+        number_blocks(nbformat.read(other_path, as_version=4).cells, chapter, chapter_prefix(other_path))
+        found.update({label: (other_path.name, text) for label, text in chapter.numbers.items()})
     return found
 
 
@@ -347,29 +359,56 @@ def exercise_cell(exercise, version: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_code_cell(f"{code}\n\n{exercise.check}", metadata={"tags": ["exercise"]})
 
 
+def block_end(text: str, anchor: int) -> int:
+    """Where the quoted block after the anchor at ``anchor`` ends: its last ``>`` line's end."""
+    lines = text[anchor:].split("\n")
+    index, end = 1, len(lines[0])
+    while index < len(lines) and not lines[index].strip():  # blank lines between the anchor and the quote
+        end += 1 + len(lines[index])
+        index += 1
+    while index < len(lines) and lines[index].startswith(">"):
+        end += 1 + len(lines[index])
+        index += 1
+    return anchor + end
+
+
 def with_exercise_cells(cell, exercises: dict, version: str) -> list:
-    """Split a Markdown cell before each exercise and put the code of a checked one after its text."""
-    anchors = [(m.start(), m["label"]) for m in re.finditer(r'<a id="(?P<label>[\w.-]+)"></a>', cell.source)
-               if m["label"] in exercises]
-    if not anchors:
+    """Split a Markdown cell around each checked exercise and put its code right after its own text,
+    before whatever follows it (a solution, another exercise, the next section)."""
+    blocks = [(m.start(), block_end(cell.source, m.start()), m["label"])
+              for m in re.finditer(r'<a id="(?P<label>[\w.-]+)"></a>', cell.source) if m["label"] in exercises]
+    if not blocks:
         return [cell]
-    cells, starts = [], [0] + [start for start, _ in anchors]
-    for index, start in enumerate(starts):
-        end = starts[index + 1] if index + 1 < len(starts) else len(cell.source)
-        text = cell.source[start:end].strip("\n")
-        if text:
-            cells.append(nbformat.v4.new_markdown_cell(text))
-        if index:
-            cells.append(exercise_cell(exercises[anchors[index - 1][1]], version))
+    cells, done = [], 0
+    for start, end, label in blocks:
+        for text in (cell.source[done:start], cell.source[start:end]):
+            if text.strip("\n"):
+                cells.append(nbformat.v4.new_markdown_cell(text.strip("\n")))
+        cells.append(exercise_cell(exercises[label], version))
+        done = end
+    if cell.source[done:].strip("\n"):
+        cells.append(nbformat.v4.new_markdown_cell(cell.source[done:].strip("\n")))
     return cells
 
 
-def convert(path: Path, version: str, bibliography: Bibliography, commit: str) -> nbformat.NotebookNode:
+def chapter_prefix(path: Path) -> str:
+    """"4." for chapters/04_name.ipynb (the book numbers its blocks within each chapter, _toc.yml
+    ``numbered``); empty for a notebook whose name does not start with a number."""
+    number = path.stem.split("_")[0]
+    return f"{int(number)}." if number.isdigit() else ""
+
+
+def convert(path: Path, version: str, bibliography: Bibliography, commit: str,
+            timings: dict | None = None) -> nbformat.NotebookNode:
+    """The Jupyter-native ``version`` of the chapter at ``path``; ``timings`` (the build's measured
+    times) go into the first cell's advice on how long the chapter takes."""
+    from tools.colab import preamble_cells
+
     if version not in VERSIONS:
         raise ConversionError(f"unknown version {version!r}; versions: {VERSIONS}")
     notebook = nbformat.read(path, as_version=4)
     chapter = Chapter(elsewhere=labels_elsewhere(path))
-    number_blocks(notebook.cells, chapter)
+    number_blocks(notebook.cells, chapter, chapter_prefix(path))
     converter = Converter(bibliography, chapter, version)
     checked = {exercise.label: exercise for exercise in exercises_of(f"chapters/{path.stem}")}
     cells = []
@@ -391,7 +430,14 @@ def convert(path: Path, version: str, bibliography: Bibliography, commit: str) -
             chapter.cited, key=lambda k: (bibliography.authors(k), bibliography.year(k)))]
         cells.append(nbformat.v4.new_markdown_cell("\n".join(references)))
     title = next((i for i, c in enumerate(cells) if c.cell_type == "markdown"), 0)
-    cells.insert(title + 1, install_cell(commit))
+    first, after_parameters = preamble_cells(f"chapters/{path.stem}", timings or {})
+    parameters = next((i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])), None)
+    if parameters is not None:
+        cells[parameters + 1:parameters + 1] = after_parameters
+    heading, _, rest = cells[title].source.partition("\n")
+    if heading.startswith("# ") and rest.strip():  # the note right under the title, before the introduction
+        cells[title:title + 1] = [nbformat.v4.new_markdown_cell(heading), nbformat.v4.new_markdown_cell(rest.strip())]
+    cells[title + 1:title + 1] = [*first, install_cell(commit)]
     out = nbformat.v4.new_notebook(cells=cells, metadata=copy.deepcopy(notebook.metadata))
     out.metadata["colab"] = {"provenance": []}
     out.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"})
@@ -404,14 +450,15 @@ def chapters_in_toc() -> list[str]:
     return [e["file"] for part in toc["parts"] for e in part["chapters"] if e["file"].startswith("chapters/")]
 
 
-def export(out: Path, commit: str | None = None) -> list[Path]:
+def export(out: Path, commit: str | None = None, versions: tuple[str, ...] = VERSIONS,
+           timings: dict | None = None) -> list[Path]:
     """Write ``out/<version>/<chapter>.ipynb`` for every chapter and version; the paths written."""
     bibliography = Bibliography.read(ROOT / "book" / "references.bib")
     commit = commit or built_commit()
     written = []
     for chapter in chapters_in_toc():
-        for version in VERSIONS:
-            notebook = convert(ROOT / f"{chapter}.ipynb", version, bibliography, commit)
+        for version in versions:
+            notebook = convert(ROOT / f"{chapter}.ipynb", version, bibliography, commit, timings)
             target = out / version / f"{Path(chapter).name}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(notebook, target)

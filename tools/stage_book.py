@@ -8,8 +8,13 @@ Copies ``_config.yml``, ``_toc.yml`` and ``book/`` (the executed chapters are wr
 - what the pages load from the book itself instead of a CDN: MathJax 3, from the npm registry at
   the version locked in ``tools/npm/package-lock.json`` (``npm ci``), served from
   ``_static/mathjax/`` (its SVG output needs no web fonts, so it also works from ``file://``);
-- the Jupyter-native student and instructor notebooks (``notebooks/``) and the results JSON of each
-  chapter (``results/``), published at the root of the built book;
+- the Jupyter-native student notebooks (``notebooks/student/``), the results JSON of each chapter and
+  the stored runs a chapter run on its own fetches (``results/``), published at the root of the book;
+- no solutions when ``_config.yml`` sets sphinx-exercise's ``hide_solutions`` (the published book):
+  the ``{solution}`` blocks and the cells tagged ``solution`` are removed from the staged chapters, so
+  neither the pages nor their downloadable sources hold them, and no instructor notebook is staged
+  (``tools/assignment.py --all`` makes those, for instructors only);
+- ``html_baseurl`` (sitemap, canonical links): the GitHub Pages address of the repository in ``_config.yml``;
 - no saved widget state (each widget output carries a figure of its first state instead);
 - a chapter card on top of each executed chapter, the list of results on the landing page and the
   syllabus on the teaching page.
@@ -43,13 +48,75 @@ FIGURE_CAPTION = ("The book's argument in one figure (Chapter 4, as measured by 
                   "transition eigenvalues lie in [0, 1] stay at chance on parity beyond the training lengths, the LSTM "
                   "and the [-1, 1] variants keep it; colours show accuracy above chance, in both panels.")
 SYLLABUS_MARKER = "<!-- syllabus -->"  # in book/teaching.md: replaced by the syllabus (book/chapters.yml)
+CITE_MARKER = "<!-- cite this book -->"  # in book/teaching.md: replaced by a BibTeX entry from CITATION.cff
 MATHJAX_PARTS = ("tex-svg-full.js", "a11y", "adaptors", "input", "output/svg", "output/svg.js", "sre", "ui")
+
+
+def hide_solutions() -> bool:
+    """The setting that builds the book without solutions (sphinx-exercise's, in _config.yml)."""
+    from tools.export_notebooks import book_config
+
+    return bool(book_config().get("sphinx", {}).get("config", {}).get("hide_solutions", False))
+
+
+def stage_config() -> None:
+    """_config.yml as written, with html_baseurl set to where GitHub Pages serves the book."""
+    import yaml
+
+    from tools.colab import pages_url
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config.setdefault("sphinx", {}).setdefault("config", {})["html_baseurl"] = pages_url() + "/"
+    (SOURCE / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+
+
+def drop_solutions(path: Path) -> int:
+    """Remove the ``{solution}`` blocks and the cells tagged ``solution`` from a chapter notebook (in
+    place); the number of solutions removed."""
+    import nbformat
+
+    from tools.export_notebooks import FENCE, _split_directive
+
+    notebook = nbformat.read(path, as_version=4)
+    removed, cells = 0, []
+    for cell in notebook.cells:
+        if "solution" in cell.metadata.get("tags", []):
+            removed += 1
+            continue
+        if cell.cell_type == "markdown":
+            lines, kept, index = cell.source.split("\n"), [], 0
+            while index < len(lines):
+                match = FENCE.match(lines[index])
+                if match and match["name"] == "solution":
+                    _, _, index = _split_directive(lines, index)
+                    removed += 1
+                    continue
+                kept.append(lines[index])
+                index += 1
+            cell.source = "\n".join(kept)
+        cells.append(cell)
+    notebook.cells = cells
+    nbformat.write(notebook, path)
+    return removed
+
+
+def citation() -> str:
+    """A BibTeX entry for the book, from CITATION.cff and the repository address in _config.yml."""
+    import yaml
+
+    from tools.colab import pages_url
+
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    authors = " and ".join(a.get("name") or f"{a['family-names']}, {a['given-names']}" for a in cff["authors"])
+    year = str(cff["date-released"])[:4]
+    return (f"```bibtex\n@book{{recur_tutorial_{year},\n  title = {{{cff['title']}}},\n  author = {{{{{authors}}}}},\n"
+            f"  year = {{{year}}},\n  version = {{{cff['version']}}},\n  url = {{{pages_url()}/}}\n}}\n```")
 
 
 def stage_sources() -> None:
     SOURCE.mkdir(parents=True, exist_ok=True)
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy2(ROOT / name, SOURCE / name)
+    shutil.copy2(ROOT / "_toc.yml", SOURCE / "_toc.yml")
+    stage_config()
     shutil.copytree(ROOT / "book", SOURCE / "book", dirs_exist_ok=True)
     (SOURCE / "chapters").mkdir(exist_ok=True)
     shutil.copytree(ROOT / "book" / "_assets", ASSETS, dirs_exist_ok=True)
@@ -114,19 +181,24 @@ def book_figure(chapters: list[str]) -> str:
 def stage_generated() -> None:
     """Notebooks, results, chapter cards and the landing page's results list."""
     from tools.chapter_cards import add_card, results_table, syllabus
-    from tools.export_notebooks import chapters_in_toc, export
+    from tools.colab import inputs_archive
+    from tools.export_notebooks import VERSIONS, chapters_in_toc, export
 
-    export(EXTRA / "notebooks")
+    timings = read_json(RESULTS / "timings.json", default={})
+    shutil.rmtree(EXTRA / "notebooks", ignore_errors=True)
+    export(EXTRA / "notebooks", versions=("student",) if hide_solutions() else VERSIONS, timings=timings)
     (EXTRA / "results").mkdir(parents=True, exist_ok=True)
     for path in RESULTS.glob("*.json"):
         shutil.copy2(path, EXTRA / "results" / path.name)
-    timings = read_json(RESULTS / "timings.json", default={})
     results = {}
     for chapter in chapters_in_toc():
+        inputs_archive(chapter, RESULTS, EXTRA / "results")
         executed = SOURCE / f"{chapter}.ipynb"
         if executed.exists():
             drop_widget_state(executed)
-            add_card(executed, chapter, timings)
+            if hide_solutions():
+                drop_solutions(executed)
+            add_card(executed, chapter, timings, instructor=not hide_solutions())
         path = RESULTS / f"chapter{int(Path(chapter).name.split('_')[0])}.json"
         if path.exists():
             results[chapter] = read_json(path, default={})
@@ -134,7 +206,8 @@ def stage_generated() -> None:
     text = intro.read_text().replace(RESULTS_MARKER, results_table(chapters_in_toc(), results, timings))
     intro.write_text(text.replace(FIGURE_MARKER, book_figure(chapters_in_toc())))
     teaching = SOURCE / "book" / "teaching.md"
-    teaching.write_text(teaching.read_text().replace(SYLLABUS_MARKER, syllabus(chapters_in_toc(), timings)))
+    text = teaching.read_text().replace(SYLLABUS_MARKER, syllabus(chapters_in_toc(), timings))
+    teaching.write_text(text.replace(CITE_MARKER, citation()))
 
 
 def stage_book() -> None:
