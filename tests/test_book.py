@@ -102,9 +102,12 @@ def test_chapter_pages_open_with_a_card_that_links_notebooks_and_results(built_b
     assert article.index("Chapter card") < article.index("<h2"), "the card is not above the first section"
     assert "What you will learn" in page and "What you need first" in page
     assert "the quick profile took" in page, "the card shows no measured time"
-    for target in (f"notebooks/student/{name}.ipynb", f"notebooks/instructor/{name}.ipynb",
-                   f"results/chapter{int(name[:2])}.json"):
+    for target in (f"notebooks/student/{name}.ipynb", f"results/chapter{int(name[:2])}.json"):
         assert f'href="../{target}"' in page and (built_book / target).exists()
+    # the published book carries no solutions (_config.yml hide_solutions): no instructor notebook
+    assert "notebooks/instructor" not in page and not (built_book / "notebooks" / "instructor").exists()
+    assert "Solution to Exercise" not in page
+    assert "{solution}" not in (built_book / "_sources" / f"{chapter}.ipynb").read_text()
     assert f"blob/gh-pages/notebooks/student/{name}.ipynb" in page
 
 
