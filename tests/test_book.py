@@ -44,6 +44,25 @@ def test_every_chapter_file_is_in_the_table_of_contents():
     assert on_disk == set(CHAPTERS)
 
 
+def cited_keys(text: str) -> set[str]:
+    return {k.strip() for group in re.findall(r"\{cite(?::t|:p)?\}`([^`]+)`", text) for k in group.split(",")}
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_chapter_links_the_map_of_regimes(chapter):
+    pages = [e["file"] for part in TOC["parts"] for e in part["chapters"]]
+    assert "book/regimes" in pages
+    text = "".join(c.source for c in notebook(chapter).cells if c.cell_type == "markdown")
+    assert "<../book/regimes>`" in text, f"{chapter} does not link the map of regimes"
+
+
+@pytest.mark.parametrize("page", ["intro", "regimes"])
+def test_front_matter_cites_only_keys_of_the_bibliography(page):
+    keys = cited_keys((ROOT / "book" / f"{page}.md").read_text())
+    bib = (ROOT / "book" / "references.bib").read_text()
+    assert keys and [k for k in keys if f"{{{k}," not in bib] == []
+
+
 @pytest.mark.parametrize("path", WITH_EXERCISES, ids=lambda p: p.stem)
 def test_notebook_structure(path):
     nb = json.loads(path.read_text())
@@ -59,8 +78,8 @@ def test_notebook_structure(path):
     text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     assert text.count("{exercise}") >= 2 and text.count(":class: dropdown") >= 2
     bib = (ROOT / "book" / "references.bib").read_text()
-    keys = {k for group in re.findall(r"\{cite(?::t)?\}`([^`]+)`", text) for k in group.split(",")}
-    assert keys and all(f"{{{k.strip()}," in bib for k in keys)
+    keys = cited_keys(text)
+    assert keys and all(f"{{{k}," in bib for k in keys)
 
 
 def test_a_bad_profile_is_refused_with_the_valid_ones(tmp_path):
@@ -133,7 +152,8 @@ def test_the_teaching_page_has_a_syllabus_entry_per_chapter(built_book):
 
 @pytest.mark.slow
 def test_front_matter_and_bibliography_are_built(built_book):
-    for page in ("book/intro.html", "book/running.html", "book/teaching.html", "book/bibliography.html"):
+    for page in ("book/intro.html", "book/running.html", "book/teaching.html", "book/regimes.html",
+                 "book/bibliography.html"):
         assert (built_book / page).exists()
     assert "Delétang" in (built_book / "book/bibliography.html").read_text()
 
