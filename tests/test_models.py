@@ -114,13 +114,14 @@ def test_universal_transformer_steps_are_settable():
     assert model.num_parameters() == build("universal_transformer", n_steps=2).num_parameters()
 
 
-LINEAR = ["linear_transformer", "retnet", "rwkv4", "rwkv6", "mamba", "deltanet", "diagonal_rnn"]
+LINEAR = ["linear_transformer", "retnet", "rwkv4", "rwkv6", "mamba", "deltanet", "diagonal_rnn", "gated_deltanet",
+          "deltaproduct", "mlstm"]
 
 
 @pytest.mark.parametrize("name", LINEAR)
 def test_declared_eigenvalues_lie_in_0_1(name):
     low, high = transitions.eigenvalue_range(build(name), tokens(length=20))
-    assert 0 <= low and high <= 1
+    assert 0 <= low and high <= 1 + 1e-12  # a product of reflections' eigenvalues from eigvals: rounding
 
 
 @pytest.mark.parametrize("name", ["mamba_neg", "deltanet_neg", "diagonal_rnn_neg"])
@@ -138,7 +139,7 @@ def test_negative_variants_reach_below_zero(name):
     assert -1 <= low < 0 and high <= 1
 
 
-@pytest.mark.parametrize("name", ["lstm", "transformer", "stack_rnn"])
+@pytest.mark.parametrize("name", ["lstm", "transformer", "stack_rnn", "slstm"])
 def test_nonlinear_models_declare_no_transitions(name):
     assert not transitions.is_linear_recurrent(build(name))
     with pytest.raises(ConfigError):
@@ -154,3 +155,56 @@ def test_negative_variant_is_a_flag_not_a_copy():
 def test_unknown_setting_is_a_config_error():
     with pytest.raises(ConfigError, match="negative_eigenvalues"):
         models.build("retnet", TAGGING, negative_eigenvalues=True)
+
+
+def push_rates(model, beta_bias=6.0, gate_bias=None):
+    """Set every mixer's β (and the gate, if given) to one end of its range."""
+    with torch.no_grad():
+        for module in model.modules():
+            if hasattr(module, "n_householder"):
+                module.beta.bias.fill_(beta_bias)
+                if gate_bias is not None and module.gate is not None:
+                    module.gate.bias.fill_(gate_bias)
+    return model
+
+
+@pytest.mark.parametrize("name", ["gated_deltanet_neg", "deltaproduct_neg"])
+def test_householder_negative_variants_reach_below_zero(name):
+    low, high = transitions.eigenvalue_range(push_rates(build(name), gate_bias=8.0), tokens(length=20))
+    assert -1 <= low < -0.9 and high <= 1 + 1e-9
+
+
+def test_two_reflections_give_complex_eigenvalues_and_one_does_not():
+    """β → 2: the product of two reflections is a rotation (complex pair); one reflection stays real."""
+    two = transitions.transitions(push_rates(build("deltaproduct_neg")), tokens(length=20))[0]
+    one = transitions.transitions(push_rates(build("deltaproduct_neg", n_householder=1)), tokens(length=20))[0]
+    assert two.is_complex() and two.imag.abs().max() > 0.1 and two.abs().max() <= 1 + 1e-9
+    assert not one.is_complex() and one.min() < -0.9
+
+
+def test_rwkv7_eigenvalues_stay_above_its_floor_minus_one():
+    """RWKV-7's released range: w ∈ (e^{−e^{−1/2}}, 1), α ∈ (0, 1), so every eigenvalue > 0.545 − 1; at
+    the ends of both ranges (w at its floor, α at 1) the one along the removal key comes near −0.455."""
+    from recur_tutorial.models.rwkv7 import DECAY_FLOOR
+
+    model = build("rwkv7")
+    low, high = transitions.eigenvalue_range(model, tokens(length=20))
+    assert DECAY_FLOOR - 1 < low and high < 1
+    with torch.no_grad():
+        for module in model.modules():
+            if hasattr(module, "rate_base"):
+                module.decay_base.fill_(20.0)
+                module.rate_base.fill_(20.0)
+    low, _ = transitions.eigenvalue_range(model, tokens(length=20))
+    assert DECAY_FLOOR - 1 < low < DECAY_FLOOR - 1 + 1e-3
+
+
+@pytest.mark.parametrize("name, config, message", [
+    ("deltaproduct", {"n_householder": 0}, "n_householder"),
+    ("rwkv7", {"d_model": 30, "n_heads": 4}, r"d_model \(30\) must be a multiple of n_heads \(4\)"),
+    ("slstm", {"n_heads": 5}, r"must be a multiple of n_heads \(5\)"),
+    ("gated_deltanet", {"gate": False}, "gate"),
+])
+def test_new_models_refuse_bad_settings(name, config, message):
+    with pytest.raises(ConfigError, match=message):
+        models.build(name, TAGGING, **config)

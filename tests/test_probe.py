@@ -78,7 +78,8 @@ def test_state_layout_round_trip(layout):
     assert [s.stop - s.start for s in shape.slices()] == [8, 8]
 
 
-@pytest.mark.parametrize("name, config", [("diagonal_rnn_neg", {}), ("deltanet", {}), ("linear_transformer", {})])
+@pytest.mark.parametrize("name, config", [("diagonal_rnn_neg", {}), ("deltanet", {}), ("linear_transformer", {}),
+                                          ("gated_deltanet_neg", {}), ("deltaproduct_neg", {"n_householder": 3})])
 def test_zoo_linear_models_are_affine_and_agree_with_their_declared_transitions(layout, name, config):
     result = probe(models.build(name, layout, seed=0, **config), 2, name=name)
     assert result.affine and result.superposition_error < 1e-10
@@ -97,3 +98,26 @@ def test_probe_is_deterministic_and_tabulates(layout):
     assert np.array_equal(a.eigenvalues, b.eigenvalues)
     table = probe_table([a])
     assert list(table.index) == ["gru"] and "verdict" in table
+
+
+def test_rwkv7_is_affine_and_its_token_shift_adds_zero_eigenvalues(layout):
+    """The generalised delta rule's eigenvalues as declared, and 0 for the token shifts' buffers (each
+    is overwritten by the new input: a nilpotent block)."""
+    result = probe(models.build("rwkv7", layout, seed=0), 2, name="rwkv7")
+    assert result.affine and result.superposition_error < 1e-10
+    declared = result.declared_min
+    assert result.eig_real_min == pytest.approx(min(0.0, declared), abs=1e-5)
+    assert result.eig_real_max == pytest.approx(result.declared_max, abs=1e-5)
+
+
+def test_mlstm_is_linear_in_other_coordinates(layout):
+    """Its stored state (C̄, n̄, m) is affine in (C̄, n̄) but not in the stabiliser m; it declares A_t = f_t I."""
+    result = probe(models.build("mlstm", layout, seed=0), 2, name="mlstm")
+    assert not result.affine and "linear in other coordinates" in result.verdict
+    assert 0 < result.declared_min <= result.declared_max < 1
+
+
+def test_slstm_is_nonlinear_in_its_state(layout):
+    """Its gates read h_{t−1} (memory mixing): superposition fails and the linearisation moves."""
+    result = probe(models.build("slstm", layout, seed=0), 2, name="slstm")
+    assert not result.affine and result.jacobian_varies > 1e-4 and "nonlinear" in result.verdict

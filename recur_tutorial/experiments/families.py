@@ -44,7 +44,8 @@ FAMILIES: dict[str, Family] = {
     "rnn": RECURRENT, "lstm": RECURRENT, "recurrent_transformer": LINEAR,
     "transformer": ATTENTION, "universal_transformer": ATTENTION, "memory_transformer": ATTENTION,
     "stack_rnn": MEMORY, "tape_rnn": MEMORY,
-    **dict.fromkeys(("linear_transformer", "retnet", "rwkv4", "rwkv6", "mamba", "deltanet", "diagonal_rnn"), LINEAR),
+    **dict.fromkeys(("linear_transformer", "retnet", "rwkv4", "rwkv6", "rwkv7", "mamba", "deltanet", "diagonal_rnn",
+                     "gated_deltanet", "deltaproduct", "mlstm", "slstm"), LINEAR),
 }
 """Zoo name → its family's defaults."""
 

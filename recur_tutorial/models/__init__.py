@@ -12,6 +12,7 @@ from ..registry import Registry
 from ..tasks import Layout
 from . import ops, transitions
 from .base import SequenceModel
+from .delta_product import DeltaProduct
 from .deltanet import DeltaNet
 from .diagonal_rnn import DiagonalRNN
 from .linear_transformer import LinearTransformer
@@ -21,10 +22,12 @@ from .recurrent_transformer import RecurrentTransformer
 from .retnet import RetNet
 from .rnn import RecurrentNet
 from .rwkv import RWKV4, RWKV6
+from .rwkv7 import RWKV7
 from .stack_rnn import StackRNN
 from .tape_rnn import TapeRNN
 from .transformer import Transformer
 from .universal_transformer import UniversalTransformer
+from .xlstm import MLSTM, SLSTM
 
 MODELS: Registry = Registry("model")
 MODELS.register("rnn")(partial(RecurrentNet, cell="rnn"))
@@ -35,12 +38,19 @@ MODELS.register("linear_transformer")(LinearTransformer)
 MODELS.register("retnet")(RetNet)
 MODELS.register("rwkv4")(RWKV4)
 MODELS.register("rwkv6")(RWKV6)
+MODELS.register("rwkv7")(RWKV7)
 MODELS.register("mamba")(Mamba)
 MODELS.register("deltanet")(DeltaNet)
 MODELS.register("diagonal_rnn")(DiagonalRNN)
-for _name, _model in (("mamba", Mamba), ("deltanet", DeltaNet), ("diagonal_rnn", DiagonalRNN)):
+MODELS.register("gated_deltanet")(partial(DeltaProduct, n_householder=1, gate=True))
+MODELS.register("deltaproduct")(DeltaProduct)
+for _name in ("mamba", "deltanet", "diagonal_rnn", "gated_deltanet", "deltaproduct"):
     # Grazzi et al. 2025: the same model with transition eigenvalues in (−1, 1)
-    MODELS.register(f"{_name}_neg")(partial(_model, negative_eigenvalues=True))
+    _factory = MODELS[_name]
+    _fixed = _factory.keywords if isinstance(_factory, partial) else {}
+    MODELS.register(f"{_name}_neg")(partial(getattr(_factory, "func", _factory), **_fixed, negative_eigenvalues=True))
+MODELS.register("mlstm")(MLSTM)
+MODELS.register("slstm")(SLSTM)
 MODELS.register("stack_rnn")(StackRNN)
 MODELS.register("tape_rnn")(TapeRNN)
 MODELS.register("universal_transformer")(UniversalTransformer)

@@ -24,17 +24,19 @@ from .base import SequenceModel
 
 
 def is_linear_recurrent(model: SequenceModel) -> bool:
-    return hasattr(model, "transitions")
+    """Whether the model declares A_t: a layer stack with at least one mixer that has ``transition``."""
+    return hasattr(model, "transitions") and any(hasattr(m, "transition") for m in model.modules())
 
 
 def transitions(model: SequenceModel, tokens: torch.Tensor) -> list[torch.Tensor]:
-    """Per mixer, the transition eigenvalues at every position of ``tokens`` (B × T), each B × T × n."""
+    """Per mixer, the transition eigenvalues at every position of ``tokens`` (B × T), each B × T × n
+    (complex where the transition is not similar to a symmetric matrix, as DeltaProduct's)."""
     check(is_linear_recurrent(model),
           f"{type(model).__name__} has no linear state update h_t = A_t h_(t-1) + b_t to report")
     return model.transitions(tokens)
 
 
 def eigenvalue_range(model: SequenceModel, tokens: torch.Tensor) -> tuple[float, float]:
-    """The smallest and largest transition eigenvalue over all mixers and positions."""
-    values = torch.cat([t.flatten() for t in transitions(model, tokens)])
+    """The smallest and largest real part of a transition eigenvalue over all mixers and positions."""
+    values = torch.cat([torch.real(t).flatten() for t in transitions(model, tokens)])
     return float(values.min()), float(values.max())
