@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PROFILE ?= quick
 BUILD_FLAGS := -W -n --keep-going
 
-.PHONY: setup browser lint chapters html book test test-fast bench clean
+.PHONY: setup browser lint chapters html book instructor test test-fast bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,12 +29,16 @@ book: chapters html
 	@echo "The book is built: open _build/html/index.html"
 	@$(PY) tools/execute_chapters.py --report
 
+instructor: setup          ## the instructor's kit (solutions, autograders) in _build/instructor: never publish it
+	$(PY) tools/assignment.py --all
+
 browser:                   ## headless Chromium (offline page test) and npm (MathJax), from Debian's packages
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 	command -v npm >/dev/null || (apt-get update && apt-get install -y npm)
 
-lint: setup                ## ruff (pinned in requirements.txt, configured in pyproject.toml)
+lint: setup                ## ruff (pinned in requirements.txt, configured in pyproject.toml); the workflows against GitHub's schema
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 test: setup browser lint   ## every test: units, properties, chapters executed, strict build, pages offline
 	$(PY) -m pytest -q -ra
