@@ -33,8 +33,12 @@ class Design:
 
     ``depth`` is the sequential depth of the output at position t: the number of layer applications
     (or cell steps) that must run one after another between the inputs and that output, with L
-    layers, T shared-layer steps, s tokens per segment. ``parallel``: is training on a sequence of n
-    tokens parallel over time (a critical path shorter than n)? ``trained``: the labels under which
+    layers, T shared-layer steps, s tokens per segment. It is the depth of one way to evaluate the
+    design, not a lower bound: any recurrence whose transitions compose associatively (every
+    affine one, DeltaNet's included) can be evaluated by a scan in L · ⌈log₂ t⌉ rounds, which is the
+    form given for all of them (the delta rule is trained here in chunks of C tokens, L · ⌈t/C⌉).
+    ``parallel``: is training on a sequence of n tokens parallel over time (a critical path shorter
+    than n)? ``trained``: the labels under which
     Chapters 4 and 5 train the design (empty: not implemented here).
     """
 
@@ -50,11 +54,15 @@ class Design:
 COMPARISON: tuple[Design, ...] = (
     Design("Transformer", "vaswani2017attention", "nothing: attention over the inputs, fixed depth", "L", "yes",
            "no: constant depth whatever n (TC⁰, Chapter 2)", ("Transformer",)),
-    Design("Universal Transformer", "dehghani2019universal", "one shared layer, over depth", "T (fixed)", "yes",
-           "no: the recurrence runs over depth, T does not grow with n", ("Universal Transformer",)),
-    Design("Looped Transformer", "giannou2023looped,fan2025looped", "a block applied to its own output, over depth",
-           "loops · L (loops may grow with n)", "yes",
-           "no per symbol; with loops that grow with n it regains depth n, at n times the work"),
+    Design("Universal Transformer", "dehghani2019universal",
+           "one shared layer, over depth (per-position halting in the original; a fixed T here)",
+           "T (fixed here; set by halting in the original)", "yes",
+           "no per symbol: the recurrence runs over depth; with steps that grow with the input, "
+           "Turing-complete under Dehghani et al.'s assumptions", ("Universal Transformer",)),
+    Design("Looped Transformer", "giannou2023looped,fan2025looped,merrill2025little,saunshi2025reasoning",
+           "a block applied to its own output, over depth", "loops · L (loops may grow with n)", "yes",
+           "no per symbol; Θ(log n) loops already recognise every regular language (Merrill & Sabharwal "
+           "2025): parallel over time and enough for state tracking"),
     Design("Transformer-XL", "dai2019transformer", "last segment's hidden states, read one layer up (no gradient)",
            "L", "within segments",
            "no: information climbs one layer per segment, so a position's depth stays L"),
@@ -69,7 +77,7 @@ COMPARISON: tuple[Design, ...] = (
     Design("Feedback Transformer", "fan2020addressing", "a mix of all layers at t−1, read by every layer at t",
            "t · L", "no", "yes: the lowest layer at t reads the highest at t−1, through nonlinear blocks"),
     Design("Transformer + full-state chain of thought", "zhang2024autoregressive", "the state, written as tokens",
-           "(t + 1) · L when generating", "yes (teacher forcing on the trace)",
+           "(t + 1) · L when generating", "yes in training (teacher forcing on the trace); inference is sequential",
            "yes, if the trace is full-state (Chapter 3): the trace is the recurrence"),
     Design("Linear Transformer", "katharopoulos2020transformers", "matrix state, transition I", "L · ⌈log₂ t⌉ (scan)",
            "yes", "no: affine in the state, eigenvalue 1", ("Linear Transformer",)),
@@ -84,9 +92,11 @@ COMPARISON: tuple[Design, ...] = (
            ("Mamba [0, 1]", "Mamba [-1, 1]")),
     Design("Mamba-2", "dao2024transformers", "matrix state, transition a_t I", "L · ⌈log₂ t⌉ (scan)", "yes",
            "no: affine, eigenvalue a_t ∈ (0, 1)"),
-    Design("DeltaNet", "yang2024parallelizing", "matrix state, transition I − β_t k_t k_tᵀ", "L · ⌈t/C⌉ (chunks of C)",
-           "yes", "no: affine; β ∈ (0, 2) restores parity, not completeness", ("DeltaNet [0, 1]", "DeltaNet [-1, 1]")),
-    Design("Gated DeltaNet", "yang2025gated", "matrix state, α_t (I − β_t k_t k_tᵀ)", "L · ⌈t/C⌉ (chunks of C)", "yes",
+    Design("DeltaNet", "yang2024parallelizing", "matrix state, transition I − β_t k_t k_tᵀ",
+           "L · ⌈log₂ t⌉ (scan; trained in chunks of C: L · ⌈t/C⌉)", "yes",
+           "no: affine; β ∈ (0, 2) restores parity, not completeness", ("DeltaNet [0, 1]", "DeltaNet [-1, 1]")),
+    Design("Gated DeltaNet", "yang2025gated", "matrix state, α_t (I − β_t k_t k_tᵀ)",
+           "L · ⌈log₂ t⌉ (scan; trained in chunks of C: L · ⌈t/C⌉)", "yes",
            "no: affine in the state"),
     Design("xLSTM: mLSTM", "beck2024xlstm", "matrix state, transition f_t I", "L · ⌈log₂ t⌉ (scan)", "yes",
            "no: affine in the state"),
@@ -263,8 +273,8 @@ def depth_sweep(model, layout, depth_steps, lengths, *, attribute: str = "n_step
 # ---- the book's argument, drawn from what the chapters measured -------------------------------------
 QUESTIONS = {
     "chapter1": "what do models learn that generalises in length?",
-    "chapter2": "what does a fixed-depth model lack?",
-    "chapter3": "can autoregression supply it?",
+    "chapter2": "what can a fixed-depth model not track, and in which regime?",
+    "chapter3": "does writing the state out as tokens make it learnable at every length?",
     "chapter4": "do linear recurrences supply it?",
 }
 
