@@ -16,7 +16,7 @@ from . import models, tasks
 from .errors import ConfigError, TrainingDiverged
 from .evaluation import evaluate
 from .experiments import robustness, sweep
-from .runtime import describe_device, get_device
+from .runtime import configure_numerics, describe_device, get_device
 from .training import Curriculum, train
 
 
@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         task = tasks.get(args.task, **dict(args.task_option))
         layout = tasks.get_layout(args.layout, task, **dict(args.layout_option))
         model = models.build(args.model, layout, seed=args.seed, **dict(args.model_option))
-        print(describe_device(), file=sys.stderr)
+        print(describe_device(args.device), file=sys.stderr)
+        configure_numerics(device)
         train(model, layout, steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
               curriculum=Curriculum(args.train_lengths.start, train_max), device=device)
         result = evaluate(model, layout, args.test_lengths, train_max=train_max, device=device)

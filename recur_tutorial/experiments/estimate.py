@@ -6,8 +6,10 @@ its test lengths; the sweep's time is the sum over runs of
 
     steps × (seconds per step) + (number of test lengths) × (seconds per test length),
 
-divided over the workers. It is an estimate: curricula, the machine's other load and the longest
-test lengths move it, and it says so when printed.
+each setup timed on the device its runs use (:func:`~recur_tutorial.runtime.run_device`); the GPU
+runs' time is divided over the GPUs (one worker each, as the run engine does), the CPU runs' over the
+other workers, and the wall time is the longer of the two. It is an estimate: curricula, the
+machine's other load and the longest test lengths move it, and it says so when printed.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
-from ..runtime import threads
+import torch
+
+from ..runtime import run_device, threads
 from .run import Run
 
 PROBE_STEPS = 10
@@ -29,14 +33,20 @@ class Estimate:
     workers: int
     probed: int  # how many setups were timed
     probe_seconds: float
+    gpu_seconds: float = 0.0  # the part of run_seconds on GPUs
+    gpus: int = 0  # the GPUs those runs share (one worker each)
+    gpu_runs: int = 0
 
     @property
     def wall_seconds(self) -> float:
-        return self.run_seconds / max(1, min(self.workers, self.runs))
+        gpu = self.gpu_seconds / max(1, min(self.gpus, self.gpu_runs)) if self.gpu_runs else 0.0
+        cpu_workers = max(1, min(self.workers - (min(self.gpus, self.gpu_runs)), self.runs - self.gpu_runs))
+        return max(gpu, (self.run_seconds - self.gpu_seconds) / cpu_workers)
 
     def __str__(self) -> str:
         return (f"{self.runs} runs; estimated {format_seconds(self.run_seconds)} of training and testing on one "
-                f"worker, about {format_seconds(self.wall_seconds)} of wall time on {self.workers} worker(s) "
+                f"worker, about {format_seconds(self.wall_seconds)} of wall time on {self.workers} worker(s)"
+                f"{f' ({self.gpu_runs} runs on {self.gpus} GPU(s), one worker each)' if self.gpu_runs else ''} "
                 f"(from timing {self.probed} setup(s) for {PROBE_STEPS} steps each, {self.probe_seconds:.0f} s)")
 
 
@@ -71,14 +81,20 @@ def _time_setup(run: Run, device=None) -> tuple[float, float]:
     return seconds / PROBE_STEPS, eval_seconds / len(probe.test_lengths)
 
 
-def estimate(runs: list[Run], workers: int, device=None) -> Estimate:
-    """Time one run of every distinct setup in ``runs`` briefly and extrapolate to all of them."""
+def estimate(runs: list[Run], workers: int, device: str | None = "cpu") -> Estimate:
+    """Time one run of every distinct setup in ``runs`` briefly (on its device under the setting
+    ``device``) and extrapolate to all of them."""
     started, timed = time.perf_counter(), {}
-    total = 0.0
+    total = on_gpu = 0.0
+    gpu_runs, gpus = 0, 0
     for run in runs:
-        setup = _setup(run)
+        setup, where = _setup(run), run_device(run.model, device)
         if setup not in timed:
-            timed[setup] = _time_setup(run, device)
+            timed[setup] = _time_setup(run, where)
         per_step, per_length = timed[setup]
-        total += run.steps * per_step + len(run.test_lengths) * per_length
-    return Estimate(len(runs), total, workers, len(timed), time.perf_counter() - started)
+        seconds = run.steps * per_step + len(run.test_lengths) * per_length
+        total += seconds
+        if where.type == "cuda":
+            on_gpu, gpu_runs = on_gpu + seconds, gpu_runs + 1
+            gpus = torch.cuda.device_count() if where.index is None else 1
+    return Estimate(len(runs), total, workers, len(timed), time.perf_counter() - started, on_gpu, gpus, gpu_runs)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from ..runtime import get_device
+from ..runtime import EMULATED, get_device
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,8 +37,11 @@ def git_commit() -> str | None:
 
 @functools.lru_cache(maxsize=1)
 def device_name(device: str | None = None) -> str:
-    """The GPU's name, or the CPU's model name (from /proc/cpuinfo where there is one)."""
+    """The GPU's name, or the CPU's model name (from /proc/cpuinfo where there is one); an emulated
+    device is named as such."""
     device = torch.device(device) if device else get_device()
+    if device in EMULATED:
+        return "emulated device (tests)"
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     try:

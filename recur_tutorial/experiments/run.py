@@ -1,7 +1,8 @@
 """One training run and its evaluation: the unit of every experiment in the book.
 
 A :class:`Run` is its settings (task, model, seed, layout, budget, lengths, scoring) and nothing else;
-its :attr:`~Run.key` (the settings as canonical JSON) names it in the run store. :meth:`Run.execute`
+its :attr:`~Run.key` (the settings as canonical JSON; with the device's type added off the CPU,
+:meth:`~Run.device_key`) names it in the run store. :meth:`Run.execute`
 builds the model from the seed, trains it, scores it and returns a JSON-ready record with the trained
 weights beside it. On the CPU a run uses one torch thread, so the same run gives the same record on
 the same machine whether it runs alone, in a worker process or as a Ray task.
@@ -21,7 +22,7 @@ import torch
 from .. import models, tasks
 from ..errors import ConfigError, check_choice
 from ..evaluation import EVALUATORS
-from ..runtime import threads
+from ..runtime import configure_numerics, threads
 from ..training import Curriculum, longest_sequence, train
 
 HISTORY_POINTS = 200
@@ -72,6 +73,13 @@ class Run:
         """The settings as canonical JSON: two runs with the same key train the same model."""
         return json.dumps(self.settings, sort_keys=True)
 
+    def device_key(self, device_type: str = "cpu") -> str:
+        """The run's key on a device type: :attr:`key` on the CPU, and on another device the settings
+        with the device's type added, so that records measured on a GPU and on the CPU never mix."""
+        if device_type == "cpu":
+            return self.key
+        return json.dumps(dict(self.settings, device=device_type), sort_keys=True)
+
     @classmethod
     def from_settings(cls, settings: dict, label: str = "") -> "Run":
         """The run whose :attr:`settings` are ``settings`` (as stored in a record)."""
@@ -116,9 +124,13 @@ class Run:
                                           batch_size=self.test_batch_size, device=device)
 
     def execute(self, device=None) -> tuple[dict, bytes]:
-        """Train and evaluate on one CPU thread; return the record and the trained weights (bytes of
-        ``torch.save``). Raises :class:`TrainingFailed` when the training loss is not finite."""
+        """Train and evaluate on one CPU thread (and on ``device``, float32 exact and deterministic
+        kernels where it is a GPU: :func:`~recur_tutorial.runtime.configure_numerics`); return the
+        record and the trained weights (bytes of ``torch.save``). Raises :class:`TrainingFailed` when
+        the training loss is not finite."""
         device = torch.device(device) if device is not None else None
+        if device is not None:
+            configure_numerics(device)
         with threads(1):
             model, layout = self.build()
             history, train_seconds = self.fit(model, layout, device)

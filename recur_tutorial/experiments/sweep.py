@@ -11,11 +11,12 @@ import json
 import sys
 
 from ..errors import ConfigError, check_choice
+from ..runtime import CPU_FASTER, DEVICE_SETTINGS
 from .engine import BACKENDS, run_grid, usable_cores
 from .estimate import estimate
 from .profiles import PROFILES
 from .run import Run
-from .store import Store
+from .store import DEFAULT_DEVICE, Store
 
 CHAPTERS = {1: "chomsky", 2: "depth", 3: "cot", 4: "completeness", 5: "revisit"}
 """Chapter number → its module in :mod:`recur_tutorial.experiments`; each has ``runs(profile)``."""
@@ -63,6 +64,9 @@ def add_parser(commands) -> None:
     sweep.add_argument("--workers", type=int, default=None, help=f"worker processes (default: {usable_cores()})")
     sweep.add_argument("--backend", default="local", help=f"one of {', '.join(BACKENDS)}")
     sweep.add_argument("--address", default=None, help="a Ray cluster's address (backend ray); default: local")
+    sweep.add_argument("--device", default=DEFAULT_DEVICE,
+                       help=f"one of {', '.join(DEVICE_SETTINGS)} (default: {DEFAULT_DEVICE}); auto: the GPU where "
+                            f"there is one, except for {', '.join(CPU_FASTER)}, which are faster on the CPU")
     sweep.add_argument("--store", required=True, help="the run store's folder")
     sweep.add_argument("--json", action="store_true", help="print the records (one JSON object per run)")
     sweep.add_argument("--no-estimate", action="store_true", help="skip the time estimate of a full profile")
@@ -95,13 +99,13 @@ def main(args: argparse.Namespace) -> int:
         raise ConfigError(f"--workers must be at least 1, got {args.workers}")
     runs = select(chapter_runs(args.chapter, args.profile), _values(args.tasks, "tasks"),
                   _values(args.models, "models"), _values(args.seeds, "seeds", int))
-    store, workers = Store(args.store), args.workers or usable_cores()
+    store, workers = Store(args.store, args.device), args.workers or usable_cores()
     todo = [run for run in runs if not store.done(run)]
     log = sys.stderr if args.json else sys.stdout
-    print(f"chapter {args.chapter}, profile {args.profile}: {len(runs)} runs, {len(runs) - len(todo)} already in "
-          f"{store.directory}", file=log)
+    print(f"chapter {args.chapter}, profile {args.profile}, device {args.device}: {len(runs)} runs, "
+          f"{len(runs) - len(todo)} already in {store.directory}", file=log)
     if args.profile == "full" and todo and not args.no_estimate:
-        print(estimate(todo, workers), file=log, flush=True)
+        print(estimate(todo, workers, args.device), file=log, flush=True)
     run_grid(runs, store, workers=workers, backend=args.backend, address=args.address, progress=True)
     if args.json:
         for run in runs:
