@@ -22,7 +22,7 @@ import torch
 from .. import tasks
 from ..errors import check
 from ..models.transformer import Transformer
-from ..runtime import threads
+from ..runtime import model_device, threads
 from ..tasks.generation import greedy_generate
 from .families import family_run
 from .profiles import profile_settings
@@ -57,12 +57,13 @@ def trace_attention(model: Transformer, layout, x: str):
     ``step``). Returns the token names of the whole sequence, and for every written token the
     attention of the query that wrote it: an array written × layers × heads × positions."""
     ids = [2 + list(layout.task.input_alphabet).index(c) for c in layout.task.symbols(x)]
-    state, sequence, queries = model.initial_state(1), [], []
+    device = model_device(model)
+    state, sequence, queries = model.initial_state(1, device), [], []
 
     def read(token: int) -> torch.Tensor:
         nonlocal state
         sequence.append(token)
-        logits, state = model.step(torch.tensor([token]), state)
+        logits, state = model.step(torch.tensor([token], device=device), state)
         return logits[0]
 
     def write(logits: torch.Tensor, low: int, high: int) -> int:
@@ -75,7 +76,7 @@ def trace_attention(model: Transformer, layout, x: str):
         for token in ids:
             read(write(read(token), layout.trace_offset, layout.answer_offset))
         sequence.append(write(read(1), layout.answer_offset, len(layout.vocab)))  # SEP, then the answer
-        maps = attention_maps(model, torch.tensor([sequence[:-1]]))
+        maps = attention_maps(model, torch.tensor([sequence[:-1]], device=device))
     padded = np.zeros((len(queries), maps.shape[0], maps.shape[1], len(sequence)))
     for row, query in enumerate(queries):
         padded[row, :, :, :-1] = maps[:, :, query]  # the answer is never attended to
@@ -227,6 +228,7 @@ def cost_table(cot_model: Transformer, cot_layout, direct_model: Transformer, di
     """
     generator, rows = torch.Generator().manual_seed(seed), []
     layers = len(cot_model.blocks)
+    direct_device, lstm_device = model_device(direct_model), model_device(lstm_model)
     with threads(1), torch.no_grad():
         for length in lengths:
             length = int(length)
@@ -238,7 +240,7 @@ def cost_table(cot_model: Transformer, cot_layout, direct_model: Transformer, di
             seq = direct_layout.sequences(n, length, generator)
             answer_at = int(seq.answer[0].nonzero()[0]) - 1  # the SEP position predicts the answer
             started = time.perf_counter()
-            logits = direct_model(seq.tokens[:, : answer_at + 1])[:, -1]
+            logits = direct_model(seq.tokens[:, : answer_at + 1].to(direct_device))[:, -1].cpu()  # waits for a GPU
             seconds = time.perf_counter() - started
             rows.append({"model": "Transformer, direct", "length": length, "tokens written": 1,
                          "sequential steps": layers,
@@ -246,7 +248,7 @@ def cost_table(cot_model: Transformer, cot_layout, direct_model: Transformer, di
                          "seconds": seconds})
             batch = lstm_layout.batch(n, length, generator)
             started = time.perf_counter()
-            logits = lstm_model(batch.tokens)[:, -1]
+            logits = lstm_model(batch.tokens.to(lstm_device))[:, -1].cpu()
             seconds = time.perf_counter() - started
             rows.append({"model": "LSTM", "length": length, "tokens written": 1, "sequential steps": length,
                          "accuracy": float((logits.argmax(-1) == batch.targets[:, -1]).float().mean()),

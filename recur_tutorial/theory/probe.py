@@ -44,6 +44,7 @@ import torch
 
 from ..models import SequenceModel
 from ..models import transitions as declared
+from ..runtime import model_device
 
 StepFn = Callable[[torch.Tensor, Any], tuple[torch.Tensor, Any]]
 InitFn = Callable[..., Any]
@@ -191,13 +192,14 @@ class ProbeResult:
 
 
 def _reachable_states(init, step, layout: StateLayout, vocab: int, n_sequences: int, length: int,
-                      generator: torch.Generator) -> tuple[Any, torch.Tensor]:
-    """Run random inputs; return a template state and the flat states reached (N × D)."""
+                      generator: torch.Generator, device: torch.device) -> tuple[Any, torch.Tensor]:
+    """Run random inputs (drawn on the CPU, read on ``device``); return a template state and the flat
+    states reached (N × D)."""
     state = init(n_sequences, 0)
     seen = []
     tokens = torch.randint(0, vocab, (length, n_sequences), generator=generator)
     for t in range(length):
-        _, state = step(tokens[t].to(_device_of(state)), state)
+        _, state = step(tokens[t].to(device), state)
         if t + 1 in (max(1, length // 4), length // 2, length):
             seen.append(layout.flatten(state))
     return state, torch.cat(seen)
@@ -207,12 +209,6 @@ def _gap(got: torch.Tensor, expected: torch.Tensor) -> float:
     """Largest relative distance between two batches of flat states."""
     scale = got.norm(dim=1) + expected.norm(dim=1) + 1e-12
     return float(((got - expected).norm(dim=1) / scale).max())
-
-
-def _device_of(state) -> torch.device:
-    for _, tensor in _leaves(state):
-        return tensor.device
-    return torch.device("cpu")
 
 
 def _map(step, layout: StateLayout, template_for: Callable[[int], Any], token: int,
@@ -252,7 +248,7 @@ def probe(model: SequenceModel, vocab: int, *, name: str = "", n_states: int = 3
     if layout.size > max_state:
         raise ValueError(f"state of {layout.size} numbers is too large to linearise (max_state={max_state})")
 
-    _, states = _reachable_states(init, step, layout, vocab, 2 * n_states, 24, generator)
+    _, states = _reachable_states(init, step, layout, vocab, 2 * n_states, 24, generator, model_device(model))
     errors, joint_errors, jacobian_spread, eigenvalues = [], [], [], []
     h1, h2 = states[: len(states) // 2], states[len(states) // 2:]
     for token in range(vocab):
@@ -284,7 +280,8 @@ def probe(model: SequenceModel, vocab: int, *, name: str = "", n_states: int = 3
     superposition = max(errors)
     low = high = float("nan")
     if declared.is_linear_recurrent(model):  # the zoo's own statement of A_t, as a cross-check
-        low, high = declared.eigenvalue_range(model, torch.randint(0, vocab, (8, 40), generator=generator))
+        tokens = torch.randint(0, vocab, (8, 40), generator=generator).to(model_device(model))
+        low, high = declared.eigenvalue_range(model, tokens)
     return ProbeResult(
         name, fixed_state=True, state_size=layout.size, affine=superposition < tolerance,
         superposition_error=superposition, joint_superposition_error=max(joint_errors),
