@@ -3,6 +3,7 @@ and the page written from the data."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pandas as pd
@@ -51,7 +52,7 @@ def test_per_seed_numbers_split_the_lengths_at_training_and_at_the_band_and_coun
     # seed s: 1.0 on training lengths, 0.95 on the band, then 0.9 - s / 100 beyond it
     accuracy = lambda seed, n: 1.0 if n <= 40 else 0.95 if n <= 60 else 0.9 - seed / 100  # noqa: E731
     monkeypatch.setattr(robustness, "run_grid", lambda runs, store, **_: fake_table(runs, accuracy))
-    [row] = robustness.measure([claim], store=None)
+    [row], [] = robustness.measure([claim], store=None)
     lengths = robustness.claim_runs(claim)[0].test_lengths
     band = [n for n in lengths if 40 < n <= 60]
     beyond_band = [n for n in lengths if n > 60]
@@ -69,14 +70,18 @@ def test_a_fit_is_counted_on_the_training_lengths(monkeypatch):
     claim = Positive(1, "count_anbn", "transformer", "fits", 0.95)
     accuracy = lambda seed, n: (0.96 if seed != 4 else 0.94) if n <= 40 else 0.5  # noqa: E731
     monkeypatch.setattr(robustness, "run_grid", lambda runs, store, **_: fake_table(runs, accuracy))
-    [row] = robustness.measure([claim], store=None)
+    [row], [] = robustness.measure([claim], store=None)
     assert (row["succeeded"], row["required"], row["robust"]) == (9, 9, True)
 
 
 def test_the_page_is_rewritten_below_its_marker_from_every_chapters_file(tmp_path, monkeypatch):
     claim = Positive(1, "parity_check", "rnn", "solves", 0.9)
     monkeypatch.setattr(robustness, "run_grid", lambda runs, store, **_: fake_table(runs, lambda s, n: 1.0))
-    robustness.save(1, robustness.measure([claim], store=None), seconds=12.0, directory=tmp_path)
+    control = robustness.Control(1, "count_anbn", "transformer", (("curriculum", "increasing"),), "like with like")
+    rows, controls = robustness.measure([claim], store=None, controls=[control])
+    robustness.save(1, rows, seconds=12.0, directory=tmp_path, controls=controls)
+    assert list(robustness.kept_controls(1, tmp_path).seed) == [0, 1, 2]
+    assert robustness.kept_table(1, tmp_path).iloc[0]["seeds that succeed"] == "10 of 10"
     saved = json.loads((tmp_path / "chapter1.json").read_text())
     assert {"commit", "device", "torch", "date"} <= set(saved["provenance"])
     page = tmp_path / "page.md"
@@ -84,6 +89,7 @@ def test_the_page_is_rewritten_below_its_marker_from_every_chapters_file(tmp_pat
     robustness.write_page(page, tmp_path)
     text = page.read_text()
     assert text.startswith(f"# Title\n\nprose\n\n{robustness.MARKER}\n\n### Chapter 1")
+    assert "| transformer on count_anbn with curriculum increasing | like with like | 0: 1.00 / 1.00 / 1.00;" in text
     assert "stale" not in text and "| rnn solves parity_check (beyond training ≥ 0.9) | 10 of 10 |" in text
     assert robustness.render_page(page, tmp_path) == text  # rewriting again changes nothing
     page.write_text("# no marker\n")
@@ -93,3 +99,13 @@ def test_the_page_is_rewritten_below_its_marker_from_every_chapters_file(tmp_pat
 
 def test_the_books_page_shows_the_data_kept_in_the_repository():
     assert robustness.render_page() == robustness.PAGE.read_text()
+
+
+def test_a_control_is_the_chapters_run_with_the_named_setting_changed():
+    control = next(c for c in robustness.CONTROLS if c.chapter == 1 and c.task == "count_anbn")
+    runs = robustness.control_runs(control)
+    own = chomsky.runs("quick", tasks=["count_anbn"], models=["transformer"])
+    assert [r.curriculum for r in own] == ["uniform"] * 3 and [r.curriculum for r in runs] == ["increasing"] * 3
+    assert [dataclasses.replace(r, curriculum="uniform") for r in runs] == own
+    with pytest.raises(ConfigError, match="unknown \\['curriculm'\\]"):
+        robustness.Control(1, "count_anbn", "transformer", (("curriculm", "increasing"),), "typo")

@@ -146,6 +146,13 @@ def seed_table(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def length_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Per task and model (rows), the median over seeds of the accuracy at every tested length
+    (columns, in order): every length the runs were scored on, not a summary of them."""
+    medians = table.groupby(["task", "model", "length"], sort=False).accuracy.median().unstack("length")
+    return medians[sorted(medians.columns)].round(2)
+
+
 CLAIM_KINDS = ("solves", "fails", "near_chance", "near_chance_inside", "fits", "does_not_fit", "gap")
 """("solves", task, model, k): at least k seeds solve; ("fails", task, model): no seed solves;
 ("near_chance", task, model[, k]): every seed (or at least k) near chance beyond training;

@@ -38,6 +38,11 @@ Its runs are the chapter's own quick-profile runs of that task and model (``runs
 chapter's module, :data:`.sweep.CHAPTERS`), with the seed replaced by each of the ten: so a cell
 whose settings change in the chapter changes here too. Register at the end of this module, beside
 the chapter's other claims (Chapter 1's are read from :data:`.chomsky.CLAIMS`).
+
+A *control* (:class:`Control`, :data:`CONTROLS`) is a cell of the chapter run with one setting
+changed, on the chapter's three seeds, so that a comparison across models can be made like with like
+(Chapter 1's Transformer with the recurrent networks' curriculum); the same command measures it and
+keeps it beside the claims.
 """
 
 from __future__ import annotations
@@ -117,15 +122,54 @@ def registered(chapter: int) -> list[Positive]:
     return claims
 
 
-def claim_runs(claim: Positive, seeds=SEEDS, profile: str = "quick") -> list[Run]:
-    """The chapter's runs of the claim's cell in ``profile``, one per seed of ``seeds``."""
-    cell = [r for r in chapter_runs(claim.chapter, profile)
-            if r.task == claim.task and claim.model in (r.name, r.model)]
-    check(bool(cell), f"chapter {claim.chapter} ({profile}) runs no {claim.model!r} on {claim.task!r}")
+@dataclasses.dataclass(frozen=True)
+class Control:
+    """A cell of a chapter run with some of its settings changed (``change``: pairs of a :class:`Run`
+    field and its value), measured beside the chapter's claims so that its prose can compare like
+    with like: e.g. the Transformer trained with the recurrent networks' curriculum. ``why`` says
+    which comparison it controls."""
+
+    chapter: int
+    task: str
+    model: str
+    change: tuple[tuple[str, object], ...]
+    why: str
+
+    def __post_init__(self) -> None:
+        known = {f.name for f in dataclasses.fields(Run)}
+        unknown = sorted({name for name, _ in self.change} - known)
+        check(not unknown, f"a control changes run settings; unknown {unknown}, allowed: {sorted(known)}")
+
+    @property
+    def text(self) -> str:
+        return f"{self.model} on {self.task} with " + ", ".join(f"{k} {v}" for k, v in self.change)
+
+
+CONTROLS: list[Control] = []
+"""Every registered control."""
+CONTROL_SEEDS = (0, 1, 2)
+"""A control is measured on the chapters' own three seeds."""
+
+
+def cell_runs(chapter: int, task: str, model: str, seeds, profile: str = "quick") -> list[Run]:
+    """The chapter's runs of ``model`` on ``task`` in ``profile``, one per seed of ``seeds``."""
+    cell = [r for r in chapter_runs(chapter, profile) if r.task == task and model in (r.name, r.model)]
+    check(bool(cell), f"chapter {chapter} ({profile}) runs no {model!r} on {task!r}")
     template = min(cell, key=lambda r: r.seed)
     check(all(dataclasses.replace(r, seed=template.seed) == template for r in cell),
-          f"the runs of {claim.model!r} on {claim.task!r} differ in more than their seed")
+          f"the runs of {model!r} on {task!r} differ in more than their seed")
     return [dataclasses.replace(template, seed=int(seed)) for seed in seeds]
+
+
+def claim_runs(claim: Positive, seeds=SEEDS, profile: str = "quick") -> list[Run]:
+    """The chapter's runs of the claim's cell in ``profile``, one per seed of ``seeds``."""
+    return cell_runs(claim.chapter, claim.task, claim.model, seeds, profile)
+
+
+def control_runs(control: Control, seeds=CONTROL_SEEDS, profile: str = "quick") -> list[Run]:
+    """The chapter's runs of the control's cell with its settings changed, one per seed."""
+    return [dataclasses.replace(run, **dict(control.change))
+            for run in cell_runs(control.chapter, control.task, control.model, seeds, profile)]
 
 
 def seed_numbers(table: pd.DataFrame, run: Run) -> dict:
@@ -143,12 +187,15 @@ def seed_numbers(table: pd.DataFrame, run: Run) -> dict:
             "beyond band": mean(rows.length > train_max + BAND), "beyond": mean(rows.length > train_max)}
 
 
-def measure(claims: list[Positive], store, *, seeds=SEEDS, workers: int | None = None) -> list[dict]:
-    """Train what ``store`` lacks and return, per claim, its per-seed numbers, how many seeds
-    succeed and whether the claim is robust (at least REQUIRED of ``seeds`` when ``seeds`` are ten;
-    the same fraction otherwise)."""
+def measure(claims: list[Positive], store, *, seeds=SEEDS, workers: int | None = None,
+            controls: list[Control] = ()) -> tuple[list[dict], list[dict]]:
+    """Train what ``store`` lacks; return per claim its per-seed numbers, how many seeds succeed and
+    whether the claim is robust (at least REQUIRED of ``seeds`` when ``seeds`` are ten; the same
+    fraction otherwise), and per control its per-seed numbers."""
     runs = {claim: claim_runs(claim, seeds) for claim in claims}
-    table = run_grid([r for cell in runs.values() for r in cell], store, workers=workers, progress=False)
+    checked = {control: control_runs(control) for control in controls}
+    every = [r for cell in [*runs.values(), *checked.values()] for r in cell]
+    table = run_grid(every, store, workers=workers, progress=False)
     required = math.ceil(REQUIRED * len(seeds) / len(SEEDS))
     rows = []
     for claim, cell in runs.items():
@@ -157,18 +204,45 @@ def measure(claims: list[Positive], store, *, seeds=SEEDS, workers: int | None =
         rows.append({**dataclasses.asdict(claim), "claim": claim.text, "seeds": numbers, "succeeded": succeeded,
                      "required": required, "robust": succeeded >= required,
                      "settings": {k: v for k, v in cell[0].settings.items() if k not in ("seed", "test_lengths")}})
-    return rows
+    measured_controls = [{**dataclasses.asdict(control), "control": control.text,
+                          "seeds": [seed_numbers(table, run) for run in cell]} for control, cell in checked.items()]
+    return rows, measured_controls
 
 
 def data_path(chapter: int, directory: Path = DATA) -> Path:
     return Path(directory) / f"chapter{chapter}.json"
 
 
-def save(chapter: int, rows: list[dict], seconds: float, directory: Path = DATA) -> Path:
-    """Write a chapter's table with its provenance to ``directory/chapter<N>.json`` (atomically)."""
+def save(chapter: int, rows: list[dict], seconds: float, directory: Path = DATA, controls: list[dict] = ()) -> Path:
+    """Write a chapter's table and controls with their provenance to ``directory/chapter<N>.json``
+    (atomically)."""
     return write_json(data_path(chapter, directory),
-                      {"chapter": chapter, "claims": rows,
+                      {"chapter": chapter, "claims": rows, "controls": list(controls),
                        "provenance": {**provenance(workers=usable_cores()), "seconds": round(seconds, 1)}})
+
+
+def kept(chapter: int, directory: Path = DATA) -> dict:
+    """The kept measurement of ``chapter`` (its ``chapter<N>.json``); a clear error when there is none."""
+    record = read_json(data_path(chapter, directory))
+    check(record is not None, f"no robustness table is kept for chapter {chapter} in {directory}; measure it with "
+                              f"python -m recur_tutorial robustness --chapter {chapter}")
+    return record
+
+
+def kept_table(chapter: int, directory: Path = DATA) -> pd.DataFrame:
+    """The kept table of ``chapter`` for display: per claim, how many seeds succeed and each seed's
+    number (the one its bound applies to)."""
+    return pd.DataFrame([{"claim": row["claim"], "seeds that succeed": f"{row['succeeded']} of {len(row['seeds'])}",
+                          "stands (9 of 10)": row["robust"],
+                          "per seed": ", ".join(_number(n[SAYS[row["says"]]]) for n in row["seeds"])}
+                         for row in kept(chapter, directory)["claims"]])
+
+
+def kept_controls(chapter: int, directory: Path = DATA) -> pd.DataFrame:
+    """The kept controls of ``chapter``: per control and seed, in distribution, validation band,
+    beyond the band and beyond training."""
+    return pd.DataFrame([{"control": row["control"], **n} for row in kept(chapter, directory).get("controls", [])
+                         for n in row["seeds"]])
 
 
 def markdown(record: dict) -> str:
@@ -185,6 +259,13 @@ def markdown(record: dict) -> str:
                              f"{_number(n['beyond band'])}" for n in row["seeds"])
         verdict = "" if row["robust"] else " (below the required number: the chapter states the rate)"
         lines.append(f"| {row['claim']} | {row['succeeded']} of {len(row['seeds'])}{verdict} | {per_seed} |")
+    if record.get("controls"):
+        lines += ["", "Controls (the chapter's three seeds, one setting changed):", "",
+                  "| control | why | per seed: in distribution / validation band / beyond the band |", "|---|---|---|"]
+        for row in record["controls"]:
+            per_seed = "; ".join(f"{n['seed']}: {_number(n['in distribution'])} / {_number(n['validation band'])} / "
+                                 f"{_number(n['beyond band'])}" for n in row["seeds"])
+            lines.append(f"| {row['control']} | {row['why']} | {per_seed} |")
     return "\n".join(lines) + "\n"
 
 
@@ -220,8 +301,9 @@ def add_parser(commands) -> None:
 
 def main(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    rows = measure(registered(args.chapter), args.store, workers=args.workers)
-    path = save(args.chapter, rows, time.perf_counter() - started, Path(args.data))
+    controls = [c for c in CONTROLS if c.chapter == args.chapter]
+    rows, measured = measure(registered(args.chapter), args.store, workers=args.workers, controls=controls)
+    path = save(args.chapter, rows, time.perf_counter() - started, Path(args.data), measured)
     write_page(Path(args.page), Path(args.data))
     for row in rows:
         print(f"{row['succeeded']:>2} of {len(row['seeds'])}  {'robust' if row['robust'] else 'NOT ROBUST'}  "
@@ -235,3 +317,6 @@ register(*(Positive(1, task, model, kind, chomsky.SOLVES if kind == "solves" els
            for kind, task, model, *_ in chomsky.CLAIMS["quick"] if kind in SAYS))
 register(Positive(5, "parity_check", "Recurrent Transformer", "solves", SOLVED),
          Positive(5, "parity_check", "Recurrent Transformer", "fits", SOLVED))
+CONTROLS += [Control(1, task, "transformer", (("curriculum", "increasing"),),
+                     "the recurrent networks learn short inputs first, the Transformer every length from the start")
+             for task in ("count_anbn", "bracket_matching")]

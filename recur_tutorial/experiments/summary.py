@@ -41,13 +41,15 @@ def per_seed(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:
-    """Per task and model: the best, mean and worst score over seeds, the in-distribution accuracy of
-    the best seed and the lowest in-distribution accuracy of any seed, and the number of seeds."""
+    """Per task and model: the best, median, mean and worst score over seeds, the in-distribution
+    accuracy of the best seed and the lowest in-distribution accuracy of any seed, and the number of
+    seeds."""
     seeds = per_seed(table)
     groups = seeds.groupby(["task", "model"], sort=False)
     best = seeds.loc[groups.score.idxmax()].set_index(["task", "model"])
     return pd.DataFrame({
-        "best": best.score, "mean": groups.score.mean(), "worst": groups.score.min(),
+        "best": best.score, "median": groups.score.median(), "mean": groups.score.mean(),
+        "worst": groups.score.min(),
         "in_distribution": best.in_distribution, "in_distribution_worst": groups.in_distribution.min(),
         "seeds": groups.seed.count(),
     }).reset_index()
