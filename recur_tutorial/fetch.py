@@ -28,12 +28,17 @@ def _download(url: str) -> bytes | None:
 
 
 def fetch_missing(published: str, results_dir: str | os.PathLike, files: list[str] = (),
-                  archive: str | None = None) -> list[Path]:
+                  archive: str | None = None, runs: list | None = None, profile: str = "quick") -> list[Path]:
     """Download ``published/<name>`` into ``results_dir/<name>`` for each name of ``files`` that is not
     there, and unpack ``published/<archive>`` (a zip of paths relative to ``results_dir``) where its
-    files are missing. Returns the paths written. A download that fails prints why and leaves the
-    chapter to compute what it needs."""
+    files are missing; with ``runs``, the archive is fetched only when the profile's store in
+    ``results_dir`` lacks one of them. Returns the paths written. A download that fails prints why
+    and leaves the chapter to compute what it needs."""
+    from .experiments.store import open_store
+
     results_dir = Path(results_dir)
+    if runs is not None and all(open_store(results_dir, profile).done(run) for run in runs):
+        archive = None
     written = []
     for name in files:
         target = results_dir / name

@@ -91,7 +91,7 @@ def test_the_published_book_is_staged_without_solutions(tmp_path):
     assert "{exercise} Sum" in text and "After." in text and "print(1)" in text
 
 
-def test_chapter_5_run_alone_fetches_what_earlier_chapters_computed(tmp_path):
+def test_chapter_5_run_alone_fetches_what_earlier_chapters_computed(tmp_path, capsys):
     from recur_tutorial.experiments import completeness
     from recur_tutorial.experiments.store import run_id
     from recur_tutorial.fetch import fetch_missing
@@ -101,14 +101,16 @@ def test_chapter_5_run_alone_fetches_what_earlier_chapters_computed(tmp_path):
     assert "CPU runtime" in first[0].source and "2 min 50 s" in first[0].source
     assert "keep_on_drive" in after_parameters[0].source and "drive.mount" in after_parameters[0].source
     assert f'"{archive_name(chapter)}"' in after_parameters[1].source
+    assert "runs=completeness.grid_runs(profile)" in after_parameters[1].source
     assert len(preamble_cells("chapters/01_chomsky_hierarchy", {})[1]) == 1  # Chapter 1 reads nothing
 
     built = tmp_path / "built"  # a build's results: Chapter 4's stored grid and the chapters' JSON
-    keys = [run_id(run) for run in completeness.grid_runs("quick")]
+    runs = completeness.grid_runs("quick")
+    keys = [run_id(run) for run in runs]
     for key in keys:
         for sub, suffix in (("weights", ".pt"), ("records", ".json")):
             (built / "store" / "quick" / sub).mkdir(parents=True, exist_ok=True)
-            (built / "store" / "quick" / sub / f"{key}{suffix}").write_text(key)
+            (built / "store" / "quick" / sub / f"{key}{suffix}").write_text(json.dumps({"run": key}))
     published = tmp_path / "published"
     archive = inputs_archive(chapter, built, published)
     assert archive.name == archive_name(chapter) and len(zipfile.ZipFile(archive).namelist()) == 2 * len(keys)
@@ -121,9 +123,14 @@ def test_chapter_5_run_alone_fetches_what_earlier_chapters_computed(tmp_path):
     written = fetch_missing(published.as_uri(), alone, [f"chapter{n}.json" for n in (1, 2, 3, 4)], archive.name)
     assert len(written) == 3 + 2 * len(keys)
     assert (alone / "chapter2.json").read_text() == "computed here"  # never replaced
-    assert (alone / "store" / "quick" / "records" / f"{keys[0]}.json").read_text() == keys[0]
+    assert json.loads((alone / "store" / "quick" / "records" / f"{keys[0]}.json").read_text()) == {"run": keys[0]}
     assert fetch_missing(published.as_uri(), alone, ["chapter1.json"], archive.name) == []
+    capsys.readouterr()
+    # every run stored already: the archive is not even asked for
+    assert fetch_missing((tmp_path / "nowhere").as_uri(), alone, [], archive.name, runs=runs) == []
+    assert "not fetched" not in capsys.readouterr().out
     assert fetch_missing((tmp_path / "nowhere").as_uri(), tmp_path / "offline", ["chapter1.json"]) == []
+    assert "not fetched" in capsys.readouterr().out  # offline: it says so, and the chapter computes it
 
 
 def test_an_archive_member_outside_results_dir_is_refused(tmp_path):

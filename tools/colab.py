@@ -35,8 +35,8 @@ def runtime_note(chapter: str, timings: dict) -> str:
     else:
         took = "the chapter card on the book's page gives the time the quick profile took when the book was built"
     return ("> **Running this notebook.** On Colab, keep the default **CPU runtime** (*Runtime → Change runtime "
-            f"type → CPU*): {took}. A GPU runtime is not needed for the quick profile (its models are small and "
-            "are trained for seconds each; *Running the book* says what a GPU changes). Colab deletes `/content` "
+            f"type → CPU*): {took}. A GPU runtime is not needed for the quick profile (its models are small; "
+            "*Running the book* says what a GPU changes). Colab deletes `/content` "
             "when a runtime is recycled: to keep the trained runs and the results, set `keep_on_drive = True` "
             "in the cell after the parameters, and a later run picks up where this one stopped. Then "
             "*Runtime → Run all*.")
@@ -64,12 +64,16 @@ def archive_name(chapter: str, profile: str = "quick") -> str:
 def fetch_cell(chapter: str) -> str:
     read = reads(chapter)
     files = [f"chapter{number}.json" for number in read.get("results", [])]
-    archive = f'"{archive_name(chapter)}"' if read.get("runs") else "None"
-    return (f"# This chapter reads {read['what']}. Run on its own (on Colab, say), it fetches what is missing\n"
-            "# from the published book (the quick profile's runs) instead of training it again.\n"
-            "from recur_tutorial.fetch import fetch_missing\n\n"
-            f'fetch_missing("{pages_url()}/results", results_dir, {files},\n'
-            f'              archive={archive} if profile == "quick" else None)')
+    lines = [f"# This chapter reads {read['what']}. Run on its own (on Colab, say),",
+             "# it fetches what is missing from the published book instead of training it again.",
+             "from recur_tutorial.fetch import fetch_missing"]
+    arguments = [f'"{pages_url()}/results"', "results_dir", repr(files)]
+    if read.get("runs"):
+        module, _, function = read["runs"][0].partition(":")
+        lines.insert(2, f"from {module.rpartition('.')[0]} import {module.rpartition('.')[2]}")
+        arguments += [f'archive="{archive_name(chapter)}" if profile == "quick" else None',
+                      f"runs={module.rpartition('.')[2]}.{function}(profile)", "profile=profile"]
+    return "\n".join(lines) + "\n\nfetch_missing(" + ",\n              ".join(arguments) + ")"
 
 
 def preamble_cells(chapter: str, timings: dict) -> tuple[list, list]:
