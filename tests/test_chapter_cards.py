@@ -32,4 +32,5 @@ def test_the_syllabus_has_every_field_for_every_chapter():
     for field in ("Time:", "Prerequisites:", "Lecture:", "Lab:", "Homework:"):
         assert text.count(field) == len(CHAPTERS)
     assert text.count("auto-checked") >= 3 * len(CHAPTERS)
+    assert "Exercise 4.1 *Parity by hand*" in text  # numbered by chapter, as in the book and the notebooks
     assert duration(3725) == "1 h 02 min" and duration(42) == "42 s"

@@ -128,8 +128,10 @@ def syllabus(chapters: list[str], timings: dict) -> str:
         meta = chapter_meta()[chapter]
         checked = {e.label: e for e in exercises_of(chapter)}
         title = nbformat.read(ROOT / f"{chapter}.ipynb", as_version=4).cells[0].source.split("\n")[0].lstrip("# ")
-        homework = "; ".join(f"*{name}* ({points(checked[label]) if label in checked else 'written'})"
-                             for label, name in exercise_titles(chapter))
+        number = chapter_number(chapter)
+        homework = "; ".join(f"Exercise {number}.{index} *{name}* "
+                             f"({points(checked[label]) if label in checked else 'written'})"
+                             for index, (label, name) in enumerate(exercise_titles(chapter), start=1))
         measured = timings.get(chapter)
         run = (f"quick profile {duration(measured['seconds'])} in the last build" if measured
                else "quick profile not timed yet")
