@@ -109,3 +109,8 @@ def test_a_control_is_the_chapters_run_with_the_named_setting_changed():
     assert [dataclasses.replace(r, curriculum="uniform") for r in runs] == own
     with pytest.raises(ConfigError, match="unknown \\['curriculm'\\]"):
         robustness.Control(1, "count_anbn", "transformer", (("curriculm", "increasing"),), "typo")
+
+
+def test_without_the_repository_the_chapter_says_where_the_table_is_kept(tmp_path):
+    assert "book/data/robustness/chapter1.json" in robustness.kept_table(1, tmp_path).claim[0]
+    assert "book/data/robustness/chapter1.json" in robustness.kept_controls(1, tmp_path).claim[0]

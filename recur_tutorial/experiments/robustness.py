@@ -231,7 +231,11 @@ def kept(chapter: int, directory: Path = DATA) -> dict:
 
 def kept_table(chapter: int, directory: Path = DATA) -> pd.DataFrame:
     """The kept table of ``chapter`` for display: per claim, how many seeds succeed and each seed's
-    number (the one its bound applies to)."""
+    number (the one its bound applies to). Where the package runs without the repository (installed
+    from a wheel, on Colab), one row says where the table is kept instead."""
+    if not data_path(chapter, directory).exists():
+        return pd.DataFrame([{"claim": f"the ten-seed table is kept in the repository "
+                                       f"(book/data/robustness/chapter{chapter}.json) and shown in the book"}])
     return pd.DataFrame([{"claim": row["claim"], "seeds that succeed": f"{row['succeeded']} of {len(row['seeds'])}",
                           "stands (9 of 10)": row["robust"],
                           "per seed": ", ".join(_number(n[SAYS[row["says"]]]) for n in row["seeds"])}
@@ -241,6 +245,8 @@ def kept_table(chapter: int, directory: Path = DATA) -> pd.DataFrame:
 def kept_controls(chapter: int, directory: Path = DATA) -> pd.DataFrame:
     """The kept controls of ``chapter``: per control and seed, in distribution, validation band,
     beyond the band and beyond training."""
+    if not data_path(chapter, directory).exists():
+        return kept_table(chapter, directory)
     return pd.DataFrame([{"control": row["control"], **n} for row in kept(chapter, directory).get("controls", [])
                          for n in row["seeds"]])
 
@@ -275,8 +281,8 @@ def _number(value) -> str:
 
 def render_page(page: Path = PAGE, directory: Path = DATA) -> str:
     """The page with its generated part (everything below :data:`MARKER`) rebuilt from every
-    ``chapter<N>.json`` in ``directory``."""
-    text = page.read_text()
+    ``chapter<N>.json`` in ``directory`` (a page that does not exist yet starts from the book's)."""
+    text = (page if page.exists() else PAGE).read_text()
     check(MARKER in text, f"{page} lacks the line {MARKER!r} below which the tables are written")
     files = sorted(Path(directory).glob("chapter*.json"), key=lambda p: int(re.sub(r"\D", "", p.stem)))
     tables = "\n".join(markdown(read_json(path)) for path in files)
