@@ -140,3 +140,13 @@ def test_an_archive_member_outside_results_dir_is_refused(tmp_path):
         bundle.writestr("../escape.txt", "x")
     with pytest.raises(ValueError, match="not a path inside results_dir"):
         fetch_missing(tmp_path.as_uri(), tmp_path / "results", archive="bad.zip")
+
+
+def test_install_lines_pin_the_release_tag_when_built_from_it(monkeypatch):
+    import tools.export_notebooks as export_notebooks
+
+    answers = {("tag", "--points-at", "HEAD"): f"v{VERSION}\nother", ("rev-parse", "HEAD"): "0123abc"}
+    monkeypatch.setattr(export_notebooks, "_git", lambda *args: answers[args])
+    assert export_notebooks.built_commit() == f"v{VERSION}"
+    answers[("tag", "--points-at", "HEAD")] = ""
+    assert export_notebooks.built_commit() == "0123abc"
