@@ -93,7 +93,7 @@ def test_the_published_book_is_staged_without_solutions(tmp_path):
 
 def test_chapter_5_run_alone_fetches_what_earlier_chapters_computed(tmp_path, capsys):
     from recur_tutorial.experiments import completeness
-    from recur_tutorial.experiments.store import run_id
+    from recur_tutorial.experiments.store import open_store
     from recur_tutorial.fetch import fetch_missing
 
     chapter = "chapters/05_recurrent_transformers"
@@ -106,7 +106,7 @@ def test_chapter_5_run_alone_fetches_what_earlier_chapters_computed(tmp_path, ca
 
     built = tmp_path / "built"  # a build's results: Chapter 4's stored grid and the chapters' JSON
     runs = completeness.grid_runs("quick")
-    keys = [run_id(run) for run in runs]
+    keys = [open_store(built, "quick").run_id(run) for run in runs]
     for key in keys:
         for sub, suffix in (("weights", ".pt"), ("records", ".json")):
             (built / "store" / "quick" / sub).mkdir(parents=True, exist_ok=True)

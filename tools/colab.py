@@ -88,15 +88,14 @@ def preamble_cells(chapter: str, timings: dict) -> tuple[list, list]:
 def inputs_archive(chapter: str, results: Path, out: Path, profile: str = "quick") -> Path | None:
     """Zip the stored runs (weights and records, under ``store/<profile>/``) that ``chapter`` reads from
     other chapters (``reads: runs`` in book/chapters.yml); None when it reads none or they are not stored."""
-    from recur_tutorial.experiments.store import Store, run_id
+    from recur_tutorial.experiments.store import open_store
 
-    store = Store(results / "store" / profile)
+    store = open_store(results, profile)  # the chapters' store, keyed as the build keyed it
     paths = []
     for spec in reads(chapter).get("runs", []):
         module, _, function = spec.partition(":")
         for run in getattr(importlib.import_module(module), function)(profile):
-            key = run_id(run)
-            paths += [p for p in (store.weights_dir / f"{key}.pt", store.records_dir / f"{key}.json") if p.exists()]
+            paths += [p for p in (store.weights_path(run), store.record_path(run)) if p.exists()]
     if not paths:
         return None
     target = out / archive_name(chapter, profile)
