@@ -14,9 +14,9 @@ S₃ construction of Siems et al.). β ∈ (0, 1) keeps each factor's eigenvalue
 puts them in (−1, 1] (Grazzi et al. 2025). n_h = 1 with a gate is Gated DeltaNet (Yang, Kautz &
 Hatamizadeh 2025), n_h = 1 without one is :func:`.delta_rule`.
 
-Chunked form: every Householder step is a step of :func:`.generalized_delta_rule` with
-w = g_t·1 on the token's first step (1 on the others), a = −w β k, b = k and write β k ⊗ v, on a
-sequence of T·n_h steps, read (q_t) on each token's last step.
+Chunked form: every Householder step is a step of :func:`.generalized_delta_rule` with one decay
+per head, w = g_t on the token's first step (1 on the others), a = −w β k, b = k and write β k ⊗ v,
+on a sequence of T·n_h steps, read (q_t) on each token's last step.
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ def delta_product(q, k, v, beta, gate=None, *, initial_state=None, return_state=
         y, state = _recurrent(q, k, v, beta, gate, state)
         return result(y, state, return_state)
     steps = k.shape[3]
-    w = torch.ones_like(k)
+    w = torch.ones_like(k[..., :1])  # one decay per head: B H T N 1
     if gate is not None:
-        w = torch.cat([gate[..., None, None].expand_as(k[..., :1, :]), w[..., 1:, :]], 3)
+        w = torch.cat([gate[..., None, None], w[..., 1:, :]], 3)
     reads = torch.cat([torch.zeros_like(k[..., 1:, :]), q[..., None, :]], 3)  # q_t on the last step only
     y, state = generalized_delta_rule(*(x.flatten(2, 3) for x in (reads, beta[..., None] * k, v, w,
                                                                   -w * beta[..., None] * k, k)),
