@@ -95,5 +95,35 @@ def test_exercise_checker_says_right_and_wrong():
 
 
 def test_profiles_list_runs():
-    assert {r.name for r in depth.runs("quick")} == {"Transformer, 1 layer", "Transformer, 2 layers",
-                                                    "Transformer, 4 layers", "LSTM, 1 layer"}
+    assert {r.name for r in depth.runs("quick")} == {f"{model} · {group}" for group in ("S3", "A5") for model in (
+        "Transformer, 1 layer", "Transformer, 2 layers", "Transformer, 4 layers", "LSTM, 1 layer")}
+    quick = depth.runs("quick")
+    assert {r.task_options["group"] for r in quick} == {"S3", "A5"} and set(depth.GROUPS) == {"S3", "A4xZ5", "A5"}
+    assert {r.task_options["group"] for r in depth.runs("full")} == set(depth.GROUPS)
+    assert all(r.layout == "tagging" and r.train_lengths == (depth.LENGTH, depth.LENGTH) for r in quick)
+    assert all(r.test_lengths == tuple(range(1, depth.LENGTH + 1)) for r in quick) and depth.LENGTH >= 16
+
+
+def test_seen_in_training_counts_test_prefixes_among_the_training_prefixes():
+    import dataclasses
+
+    lstm = next(r for r in depth.runs("quick") if r.model == "lstm")
+    small = dataclasses.replace(lstm, steps=5, batch_size=32, task_options={"group": "Z5"}, test_batch_size=16)
+    overlap = depth.seen_in_training(small, range(1, 17))
+    assert overlap[1] == 1.0  # 160 training inputs cover all 5 one-element prefixes
+    assert overlap[16] == 0.0  # 5^16 sequences: none of 16 test inputs among 160 training ones
+    # the same count by brute force at n = 3
+    gen = torch.Generator().manual_seed(small.seed)
+    layout = small.build_layout()
+    seen = set()
+    for _ in range(small.steps):
+        length = int(torch.randint(16, 17, (1,), generator=gen))
+        seen |= set(map(tuple, layout.batch(32, length, gen).tokens[:, :3].tolist()))
+    test = layout.batch(16, 16, torch.Generator().manual_seed(10_000)).tokens[:, :3].tolist()
+    assert overlap[3] == sum(tuple(row) in seen for row in test) / 16
+    assert depth.first_unseen(small) == min(n for n in overlap if all(overlap[m] == 0 for m in overlap if m >= n))
+
+
+def test_depth_runs_name_their_models():
+    assert depth.label(None, "A5") == "LSTM, 1 layer · A5" and depth.label(1, "A5") == "Transformer, 1 layer · A5"
+    assert depth.label(4, "A4xZ5") == "Transformer, 4 layers · A4xZ5"

@@ -212,8 +212,10 @@ def test_sweep_runs_a_filtered_grid_and_prints_records(tmp_path, capsys):
     assert "word_problem  LSTM, 1 layer" in out and "seed 0:" in out
     assert sweep(*args, "--json") == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert len(records) == len(depth.SETTINGS["quick"]["lengths"])
-    assert {(r["task"], r["model"], r["seed"]) for r in records} == {("word_problem", "LSTM, 1 layer", 0)}
+    groups = depth.SETTINGS["quick"]["groups"]
+    assert len(records) == len(groups)
+    lstm_runs = {("word_problem", depth.label(None, group), 0) for group in groups}
+    assert {(r["task"], r["model"], r["seed"]) for r in records} == lstm_runs
     assert all({"score", "in_distribution", "provenance"} <= set(r) for r in records)
     assert sum(Store(tmp_path).fits().values()) == len(records)  # the second call trained nothing
 

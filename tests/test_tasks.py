@@ -92,6 +92,7 @@ def test_odd_and_even_length_conventions():
     (lambda: tasks.get("modular_counter", modulus="4"), "got '4'"),
     (lambda: tasks.get("word_problem", group="S4"), "unknown group 'S4'; allowed: S3, S5, A5, Z<m>"),
     (lambda: tasks.get("word_problem", group="Z1"), "needs m >= 2"),
+    (lambda: tasks.get("word_problem", group="A4xS4"), "unknown group 'S4'"),
     (lambda: tasks.get("reverse_string", modulus=3), "has no option ['modulus']; it takes: none"),
     (lambda: tasks.get("stack_manipulation").encode_input("01Q"), "symbols ['Q'] are not in"),
 ])
@@ -115,3 +116,14 @@ def test_the_first_lengths_beyond_training_agree_with_the_solver(name, options):
     task = tasks.get(name, **options)
     for length in (40, 41, 42, 100, 200):
         assert_agrees_with_solver(task, 4, length, seed=length)
+
+
+def test_a4xz5_is_a_group_of_the_order_of_a5_composed_coordinatewise():
+    from recur_tutorial.tasks.groups import get_group
+
+    product, a5 = get_group("A4xZ5"), get_group("A5")
+    assert len(product.elements) == len(a5.elements) == 60 and len(set(product.names)) == 60
+    table = product.table()
+    assert sorted(table[0].tolist()) == list(range(60))  # each row of a group's table is a permutation
+    assert product.compose(((1, 2, 0, 3), 4), ((1, 2, 0, 3), 3)) == ((2, 0, 1, 3), 2)
+    assert tasks.get("word_problem", group="A4xZ5").solve("1203.4 1203.3") == "2013.2"

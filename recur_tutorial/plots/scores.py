@@ -69,19 +69,24 @@ def score_heatmap(scores: pd.DataFrame, *, value: str = "score", index: str = "t
     return ax
 
 
-def depth_against_length(table: pd.DataFrame, chance: float, ax=None):
-    """Accuracy at the training length n against n, one line per model (band: the seeds)."""
-    ax = ax or plt.subplots(figsize=(5.5, 3.2))[1]
-    sns.lineplot(data=table, x="length", y="accuracy", hue="model", style="model", markers=True,
-                 errorbar=("pi", 100), ax=ax)
-    ax.axhline(chance, color="0.4", ls="--", lw=1)
-    ax.set_xscale("log", base=2)
-    ax.set_xticks(sorted(table.length.unique()), [str(n) for n in sorted(table.length.unique())])
-    ax.set_ylim(0, 1.03)
-    ax.set_xlabel("sequence length n (trained and tested at n)")
-    ax.set_ylabel("accuracy of the product")
-    ax.legend(title="", fontsize=8)
-    return ax
+def depth_against_length(table: pd.DataFrame, chance: dict, first_new: dict):
+    """Accuracy of the product at every prefix length n, one panel per ``group`` of ``table`` and one
+    line per model (band: the seeds); dashed: the group's ``chance``; dotted vertical: ``first_new``
+    of the group, the length from which on the test inputs are not in the training data."""
+    groups = list(table.group.unique())
+    fig, axes = plt.subplots(1, len(groups), figsize=(5 * len(groups), 3.2), sharey=True, squeeze=False)
+    for group, ax in zip(groups, axes[0]):
+        sns.lineplot(data=table[table.group == group], x="length", y="accuracy", hue="model", style="model",
+                     markers=True, errorbar=("pi", 100), ax=ax, legend=ax is axes[0, -1])
+        ax.axhline(chance[group], color="0.4", ls="--", lw=1)
+        ax.axvline(first_new[group], color="0.4", ls=":", lw=1)
+        ax.set_ylim(0, 1.03)
+        ax.set_title(f"word problem of {group}", fontsize=10)
+        ax.set_xlabel("prefix length n")
+        ax.set_ylabel("accuracy of the product")
+    axes[0, -1].legend(title="", fontsize=8)
+    fig.tight_layout()
+    return fig
 
 
 def accuracy_at_every_length(table: pd.DataFrame, *, train_max: int = 40, title: str = "", order=None,

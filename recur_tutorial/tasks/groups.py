@@ -19,7 +19,7 @@ import torch
 from ..errors import ConfigError, check
 from .base import Task, register, uniform_symbols
 
-GROUPS = "S3, S5, A5, Z<m> (cyclic of order m >= 2, e.g. Z5)"
+GROUPS = "S3, S5, A5, Z<m> (cyclic of order m >= 2, e.g. Z5), A4, or GxH for two of them (direct product, e.g. A4xZ5)"
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,24 @@ def permutation_group(name: str, n: int, even_only: bool) -> Group:
     return Group(name, elements, compose_permutations, tuple("".join(map(str, p)) for p in elements))
 
 
+def direct_product(g: Group, h: Group) -> Group:
+    """G × H: pairs (a, b) composed coordinate by coordinate, named ``a.b`` (``0123.4`` in A4xZ5)."""
+    return Group(f"{g.name}x{h.name}", tuple(itertools.product(g.elements, h.elements)),
+                 lambda s, t: (g.compose(s[0], t[0]), h.compose(s[1], t[1])),
+                 tuple(f"{a}.{b}" for a, b in itertools.product(g.names, h.names)))
+
+
 def get_group(name: str) -> Group:
-    """``S3``, ``S5``, ``A5`` or ``Z<m>``; any other name raises an error listing these."""
-    if name in ("S3", "S5", "A5"):
+    """``S3``, ``S5``, ``A4``, ``A5``, ``Z<m>``, or ``GxH`` for two of these (the direct
+    product); any other name raises an error listing them.
+
+    A5 (order 60) is the smallest non-solvable group, so its word problem is NC¹-complete
+    (Barrington 1989); A4xZ5 has the same order and is solvable (A4 and Z5 are), so its word problem
+    has constant-depth shortcuts (Liu et al. 2023)."""
+    if isinstance(name, str) and name.count("x") == 1:
+        left, right = name.split("x")
+        return direct_product(get_group(left), get_group(right))
+    if name in ("S3", "S5", "A4", "A5"):
         return permutation_group(name, int(name[1]), even_only=name[0] == "A")
     cyclic = re.fullmatch(r"Z([0-9]+)", name) if isinstance(name, str) else None
     if cyclic is None:
@@ -73,7 +88,7 @@ def prefix_products(table: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 
 @register
 class WordProblem(Task):
-    """y = g₁ · g₂ ⋯ gₙ for ℓ uniform elements of the group (``group``: S3 default, S5, A5, Z<m>).
+    """y = g₁ · g₂ ⋯ gₙ for ℓ uniform elements of the group (``group``: S3 default, or see :data:`GROUPS`).
 
     Regular: the automaton's states are the group elements. Prefix labels: the running product.
     """
