@@ -4,7 +4,7 @@
 import pytest
 import torch
 
-from recur_tutorial import ConfigError
+from recur_tutorial import ConfigError, tasks
 from recur_tutorial.evaluation import evaluate_generation
 from recur_tutorial.exercises import cot as exercises
 from recur_tutorial.experiments import cot, profile_settings, trained_model
@@ -156,3 +156,35 @@ def test_the_scratchpad_of_a_product_and_bad_products():
     for bad, message in (("12*1", "not in binary_multiplication's alphabet"), ("11", "written a\\*b")):
         with pytest.raises(ConfigError, match=message):
             cot.scratchpad(bad)
+
+
+def test_the_tagging_arm_is_the_same_decoder_on_the_tagging_layout():
+    tagging, full = (cot.cot_run("parity_check", trace, "alibi", 0, QUICK) for trace in (cot.TAGGING, "full"))
+    assert tagging.layout == "tagging" and tagging.evaluator == "lengths" and tagging.name == "tagging · alibi"
+    assert tagging.model_config == full.model_config and tagging.steps == full.steps and tagging.lr == full.lr
+    assert (tagging.train_lengths, tagging.test_lengths) == (full.train_lengths, full.test_lengths)
+    assert any(r.name == "tagging · alibi" for r in cot.runs("quick"))
+
+
+def test_product_bits_score_only_the_bits_of_the_product():
+    from recur_tutorial.tasks import get_layout
+    from recur_tutorial.tasks.generation import Generated
+
+    layout = get_layout("causal_lm", tasks.get(cot.MULTIPLICATION), trace="scratchpad", interleave=False)
+    truth = layout.sequences(200, 6, torch.Generator().manual_seed(0))
+    right = cot.score_product_bits(Generated(truth, truth.tokens.clone()), layout)
+    assert right["bit accuracy"] == right["exact"] == right["trace right"] == 1 and right["not a bit"] == 0
+    end = layout.answer_offset + tasks.get(cot.MULTIPLICATION).output_alphabet.index("$")
+    ended = cot.score_product_bits(Generated(truth, truth.tokens.masked_fill(truth.answer, end)), layout)
+    assert ended["bit accuracy"] == ended["exact"] == 0 and ended["not a bit"] == 1
+    # chance: the best column-wise constant guess, computed here directly
+    answer = truth.tokens[:, truth.answer.any(0)] - layout.answer_offset  # ids over 0 1 $
+    majority = sum(max((column == 0).sum(), (column == 1).sum()) for column in answer.T)
+    assert right["chance"] == pytest.approx(float(majority / (answer < 2).sum()))
+    assert 0.5 <= right["chance"] < 1
+
+
+def test_multiplication_is_trained_on_lengths_3_to_6_for_1000_steps_in_both_arms():
+    mul = [r for r in cot.runs("quick") if r.task == cot.MULTIPLICATION]
+    assert all(r.train_lengths == (3, 6) and r.steps == 1000 and r.lr == 3e-3 for r in mul)
+    assert all(r.steps == 300 for r in cot.runs("quick") if r.task != cot.MULTIPLICATION and r.model == "transformer")

@@ -118,19 +118,32 @@ MODEL = {"d_model": 64, "n_layers": 2, "n_heads": 8, "d_mlp": 256}
 """8 heads, so that ALiBi's slopes 2^-1 … 2^-8 include two steep ones: with 4 heads (slopes 2^-2 … 2^-8)
 parity's full trace at 300 steps extended beyond length 40 for seeds 0-2 but not for seeds 3 and 4
 (0.44 and 0.38 at length 200); with 8 heads seeds 3 and 4 were right at every tested length."""
-OVERRIDES = {"transformer": {"warmup": 100, "schedule": "cosine"}, "lstm": {"curriculum": "uniform"}}
+MULTIPLICATION = "binary_multiplication"
+OVERRIDES = {"transformer": {"warmup": 100, "schedule": "cosine"}, "lstm": {"curriculum": "uniform"},
+             f"transformer on {MULTIPLICATION}": {"steps": 1000, "lr": 3e-3}}
+"""Multiplication, both arms: 1,000 steps at lr 3e-3. Chosen on validation seed 100, lengths 4-6 (the
+control must fit them): at 300 steps and lr 1e-3 on lengths 1-8 the scratchpad fitted none past 4; at
+1,000 steps, lr 1e-3, lengths 1-6 it wrote 0.69 of the product bits right at length 6, at lr 3e-3
+0.88, and on lengths 3-6 (no input shorter than 3 exists, so 1-6 trained half its batches at 3) 0.97."""
 COUNTER = {"modulus": 4}
 LSTM_LABEL = "LSTM"
-MULTIPLICATION = "binary_multiplication"
-LENGTHS = {MULTIPLICATION: {"train_lengths": (1, 8), "test_lengths": (4, 8, 10, 12)}}
+LENGTHS = {MULTIPLICATION: {"train_lengths": (3, 6), "test_lengths": (3, 4, 5, 6, 8, 10)}}
 """Tasks trained and tested on other lengths than the profile's (1..40, then ``test_lengths``): a
-multiplication of ℓ input symbols has a scratchpad of (ℓ − 2)·ℓ tokens, 2,400 at ℓ = 50."""
+multiplication of ℓ input symbols has a scratchpad of (ℓ − 2)·ℓ tokens, 2,400 at ℓ = 50; ℓ = 8 is
+its validation band."""
+
+TAGGING = "tagging"
+"""The arm that separates the state carried through the tokens from denser supervision: the same
+decoder trained on the tagging layout, where the state s_t after x_t is the *target* at position t
+but is never fed back as an input (the input is x₁ … xₙ alone). It gets as many labels per sequence
+as the full trace and, at test time, reads no token it wrote; scored at the last position of each
+test length (one pass over the longest test input scores every prefix)."""
 
 SETTINGS = {
     "quick": {"seeds": (0, 1, 2), "steps": 300, "batch_size": 64, "overrides": OVERRIDES,
               "test_lengths": (20, 40, 60, 100, 200), "n_test": 64, "cost_lengths": (25, 50, 100, 200),
               "runs": [("parity_check", "full", "alibi"), ("parity_check", None, "alibi"),
-                       ("parity_check", "full", "rope"),
+                       ("parity_check", "full", "rope"), ("parity_check", TAGGING, "alibi"),
                        ("cycle_navigation", "full", "alibi"), ("cycle_navigation", None, "alibi"),
                        ("modular_counter", "full", "alibi"), ("modular_counter", "partial", "alibi"),
                        (MULTIPLICATION, "scratchpad", "alibi"), (MULTIPLICATION, None, "alibi")]},
@@ -140,7 +153,9 @@ SETTINGS = {
              "runs": [("parity_check", "full", "alibi"), ("parity_check", None, "alibi"),
                       ("parity_check", "full", "rope"), ("parity_check", "full", "sinusoidal"),
                       ("parity_check", "full", "none"),
+                      ("parity_check", TAGGING, "alibi"),
                       ("cycle_navigation", "full", "alibi"), ("cycle_navigation", None, "alibi"),
+                      ("cycle_navigation", TAGGING, "alibi"),
                       ("modular_arithmetic", "full", "alibi"), ("modular_arithmetic", None, "alibi"),
                       ("word_problem", "full", "alibi"), ("word_problem", None, "alibi"),
                       ("modular_counter", "full", "alibi"), ("modular_counter", "partial", "alibi"),
@@ -169,10 +184,15 @@ def label(trace: str | None, positional: str) -> str:
 def cot_run(task: str, trace: str | None, positional: str, seed: int, s: dict) -> Run:
     """The chapter's decoder on the causal language-model layout with ``trace`` (None: the direct
     answer), trained on lengths 1..40 (or the task's :data:`LENGTHS`) and scored by greedy generation.
-    A trace with one token per input symbol is interleaved with the input, any other follows it."""
+    A trace with one token per input symbol is interleaved with the input, any other follows it.
+    ``trace`` = :data:`TAGGING`: the same decoder on the tagging layout instead (see there)."""
     options = COUNTER if task == "modular_counter" else {}
-    interleave = trace is None or tasks.get_trace(tasks.get(task, **options), trace).interleavable
     lengths = {"test_lengths": tuple(s["test_lengths"]), **LENGTHS.get(task, {})}
+    if trace == TAGGING:
+        return family_run("transformer", s, task=task, seed=seed, layout="tagging", task_options=options,
+                          label=label(trace, positional), test_batch_size=s["n_test"],
+                          model_config={"causal": True, "positional": positional, "max_len": 4096, **MODEL}, **lengths)
+    interleave = trace is None or tasks.get_trace(tasks.get(task, **options), trace).interleavable
     return family_run(
         "transformer", s, task=task, seed=seed, layout="causal_lm", task_options=options,
         layout_options={"trace": trace} if interleave else {"trace": trace, "interleave": False},
@@ -254,6 +274,47 @@ def cost_table(cot_model: Transformer, cot_layout, direct_model: Transformer, di
                          "accuracy": float((logits.argmax(-1) == batch.targets[:, -1]).float().mean()),
                          "seconds": seconds})
     return pd.DataFrame(rows)
+
+
+def product_bits(model, layout, lengths, n: int = 64, seed: int = 10_000) -> pd.DataFrame:
+    """Multiplication's answers scored on the product's bits only, per input length ℓ: the model
+    writes its scratchpad (if any) and its answer greedily for ``n`` fresh inputs, scored by
+    :func:`score_product_bits` (one row per length, with its ``length``)."""
+    check(layout.task.name == MULTIPLICATION, f"product_bits scores {MULTIPLICATION}, got {layout.task.name!r}")
+    generator = torch.Generator().manual_seed(seed)
+    with threads(1):
+        return pd.DataFrame([{"length": int(length), **score_product_bits(
+            greedy_generate(model, layout, n, int(length), generator), layout)} for length in lengths])
+
+
+def score_product_bits(out, layout) -> dict:
+    """Generated answers (:class:`~recur_tutorial.tasks.generation.Generated`) scored at the answer
+    columns where the true product has a bit (the end marker ``$`` and the columns after it are left
+    out): ``bit accuracy`` (right bits over all product bits), ``chance`` (the same for the best guess
+    that sees only the column: at column k the more frequent bit among the true products,
+    max(p_k, 1 − p_k)), ``exact`` (fraction of answers right up to and including ``$``), ``not a bit``
+    (fraction of product-bit columns where a token that is no bit was written: ``$``, a scratchpad
+    or input token) and ``trace right`` (fraction of whole scratchpads right; NaN without one)."""
+    zero, one = (layout.answer_offset + layout.task.output_alphabet.index(bit) for bit in "01")
+    truth, written = out.truth.tokens, out.predicted
+    bits = out.truth.answer & ((truth == zero) | (truth == one))
+    ones = ((truth == one) & bits).sum(0).float()
+    per_column = bits.sum(0).float()
+    return {"bit accuracy": float(((written == truth) & bits).sum() / bits.sum()),
+            "chance": float(torch.maximum(ones, per_column - ones).sum() / per_column.sum()),
+            "exact": float((out.answer_accuracy == 1).float().mean()),
+            "not a bit": float((bits & (written != zero) & (written != one)).sum() / bits.sum()),
+            "trace right": float((out.trace_accuracy == 1).float().mean()) if layout.trace else float("nan")}
+
+
+def multiplication_table(store, runs, n: int) -> pd.DataFrame:
+    """:func:`product_bits` of every trained multiplication run among ``runs`` (models from ``store``),
+    at the run's test lengths, with its model, seed and whether each length lies beyond training."""
+    tables = []
+    for run in (r for r in runs if r.task == MULTIPLICATION):
+        bits = product_bits(*store.model(run), run.test_lengths, n=n)
+        tables.append(bits.assign(model=run.name, seed=run.seed, beyond_training=bits.length > run.train_lengths[1]))
+    return pd.concat(tables, ignore_index=True)
 
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:

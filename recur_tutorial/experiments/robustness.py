@@ -321,6 +321,8 @@ def main(args: argparse.Namespace) -> int:
 # ---- the registry ------------------------------------------------------------------------------------
 register(*(Positive(1, task, model, kind, chomsky.SOLVES if kind == "solves" else chomsky.FITS)
            for kind, task, model, *_ in chomsky.CLAIMS["quick"] if kind in SAYS))
+register(Positive(2, "word_problem", "LSTM, 1 layer · S3", "fits", 0.99),
+         Positive(3, "binary_multiplication", "scratchpad · alibi", "fits", SOLVED))
 register(Positive(5, "parity_check", "Recurrent Transformer", "solves", SOLVED),
          Positive(5, "parity_check", "Recurrent Transformer", "fits", SOLVED))
 CONTROLS += [Control(1, task, "transformer", (("curriculum", "increasing"),),
