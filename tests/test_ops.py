@@ -196,3 +196,15 @@ def test_new_ops_refuse_bad_input(name, change, message, mode):
     case = ops.example(name, 9)
     with pytest.raises(ConfigError, match=message):
         case.op(*change(case.args), mode=mode)
+
+
+def test_generalized_delta_rule_with_decays_too_small_to_factor():
+    """Decays near 1e-3 multiply to e^{−110} over a chunk of 16: the chunked form takes the ratios
+    pair by pair (no 1/Γ), and still agrees with the definition, in float64 and float32."""
+    q, k, v, w, a, b = ops.example("generalized_delta_rule", 40).args
+    w = 1e-3 + 1e-3 * w
+    for dtype, tol in ((torch.float64, 1e-10), (torch.float32, 1e-4)):
+        args = [x.to(dtype) for x in (q, k, v, w, a, b)]
+        fast = ops.generalized_delta_rule(*args, chunk_size=16)
+        slow = ops.generalized_delta_rule(*args, mode="recurrent")
+        assert torch.isfinite(fast).all() and (fast - slow).abs().max() <= tol * slow.abs().max()
