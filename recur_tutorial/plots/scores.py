@@ -1,29 +1,47 @@
-"""Accuracy figures: accuracy against input length, task × model score grids, accuracy against depth."""
+"""Accuracy figures: accuracy against input length, task × model score grids, accuracy against depth,
+training curves. Every series has its own colour and marker (:func:`~.style.series_styles`), every
+figure the book's reference lines (:func:`~.style.mark_references`) and named axes."""
 
 from __future__ import annotations
+
+import textwrap
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from .style import (FONT_SIZE, HEATMAP, SERIES_COLOURS, WIDTH, legend_below, mark_references, seaborn_styles,
+                    series_styles)
+
+DENSE_MARKERS = 0.1  # markevery for curves of many points: a marker every tenth of the axes' diagonal
+
+
+def _grid_legend_below(grid, columns: int = 3) -> None:
+    """Move a seaborn grid's legend below its panels, without a title."""
+    sns.move_legend(grid, "upper center", bbox_to_anchor=(0.5, 0.0), ncol=columns, title=None, frameon=False)
+
 
 def accuracy_vs_length(table: pd.DataFrame, *, train_max: int = 40, chance: dict | None = None,
-                       col: str = "task", hue: str = "model", col_wrap: int = 2, height: float = 2.8):
-    """One panel per ``col`` value: accuracy against test length, a line per ``hue`` value.
-
-    The band around each line spans the seeds; the dotted line marks the longest training length and
-    the dashed line the chance level (``chance`` maps panel → level).
-    """
-    grid = sns.relplot(data=table, x="length", y="accuracy", hue=hue, col=col, kind="line",
-                       col_wrap=col_wrap, height=height, aspect=1.5, errorbar=("pi", 100),
-                       facet_kws={"sharex": False})
+                       col: str = "task", hue: str = "model", col_wrap: int = 2, height: float | None = None):
+    """One panel per ``col`` value: accuracy against test length, a line (colour and marker) per ``hue``
+    value; the band around each line spans the seeds. Each panel marks the longest training length
+    ``train_max`` and the chance level (``chance`` maps panel → level). The panels share the page's
+    width, ``col_wrap`` a row, ``height`` inches tall (by default in proportion to their width)."""
+    panels = table[col].nunique()
+    columns = max(1, min(col_wrap, panels))
+    width = WIDTH / columns
+    height = height or max(2.0, 0.7 * width)
+    styles = seaborn_styles(table[hue].unique())
+    grid = sns.relplot(data=table, x="length", y="accuracy", hue=hue, style=hue, col=col, kind="line",
+                       col_wrap=columns if panels > 1 else None, height=height, aspect=width / height,
+                       errorbar=("pi", 100), facet_kws={"sharex": False}, **styles)
     for name, ax in grid.axes_dict.items():
-        ax.axvline(train_max, color="0.4", ls=":", lw=1)
-        if chance and name in chance:
-            ax.axhline(chance[name], color="0.4", ls="--", lw=1)
+        mark_references(ax, train_max=train_max, chance=chance.get(name) if chance else None)
         ax.set_ylim(0, 1.03)
     grid.set_titles("{col_name}")
     grid.set_axis_labels("input length ℓ", "accuracy")
+    grid.tight_layout()
+    _grid_legend_below(grid)
     return grid
 
 
@@ -32,12 +50,12 @@ def score_heatmap(scores: pd.DataFrame, *, value: str = "score", index: str = "t
                   column_order: list[str] | None = None, chance=None, scaled: bool = False,
                   colorbar: bool = True):
     """A task × model grid of scores, annotated with the scores themselves and coloured by the
-    accuracy above chance, (score − chance) / (1 − chance): 0 (red) is chance and 1 (green) perfect on
-    every task, so two panels (or two tasks with different chance levels) share one colour scale.
-    ``chance``: one level, or a mapping from task (row or column label) to its level; ``scaled``: the
-    scores are already relative to chance (as the scaled accuracy of Grazzi et al. 2025). Rows and
-    columns in the given orders; a row of ``order`` without scores is left blank, so that two panels
-    with one ``order`` line up."""
+    accuracy above chance, (score − chance) / (1 − chance), on the cividis map: 0 (dark blue) is
+    chance and 1 (yellow) perfect on every task, so two panels (or two tasks with different chance
+    levels) share one colour scale. ``chance``: one level, or a mapping from task (row or column label)
+    to its level; ``scaled``: the scores are already relative to chance (as the scaled accuracy of
+    Grazzi et al. 2025). Rows and columns in the given orders; a row of ``order`` without scores is
+    left blank, so that two panels with one ``order`` line up."""
     grid = scores.pivot(index=index, columns=columns, values=value)
     if order is not None:
         grid = grid.reindex(order)
@@ -58,12 +76,13 @@ def score_heatmap(scores: pd.DataFrame, *, value: str = "score", index: str = "t
         levels = pd.DataFrame([[level(row, col) for col in grid.columns] for row in grid.index],
                               index=grid.index, columns=grid.columns, dtype=float)
         relative = (grid - levels) / (1 - levels)
-    ax = ax or plt.gca()
-    sns.heatmap(relative.clip(lower=0), annot=grid, fmt=".2f", vmin=0, vmax=1, cmap="RdYlGn", ax=ax,
-                cbar=colorbar, cbar_kws={"label": "above chance: 0 = chance, 1 = perfect", "shrink": 0.8},
+    ax = ax or plt.subplots(figsize=(WIDTH - 0.6, 0.45 * len(grid) + 1.6))[1]
+    sns.heatmap(relative.clip(lower=0), annot=grid, fmt=".2f", vmin=0, vmax=1, cmap=HEATMAP, ax=ax,
+                cbar=colorbar, annot_kws={"fontsize": FONT_SIZE},
+                cbar_kws={"label": "above chance\n(0 = chance, 1 = perfect)", "shrink": 0.8},
                 linewidths=0.5, linecolor="white")
-    ax.set_xlabel("")
-    ax.set_ylabel("")
+    ax.set_xlabel(columns)
+    ax.set_ylabel(index)
     if title:
         ax.set_title(title)
     return ax
@@ -71,56 +90,55 @@ def score_heatmap(scores: pd.DataFrame, *, value: str = "score", index: str = "t
 
 def depth_against_length(table: pd.DataFrame, chance: dict, first_new: dict):
     """Accuracy of the product at every prefix length n, one panel per ``group`` of ``table`` and one
-    line per model (band: the seeds); dashed: the group's ``chance``; dotted vertical: ``first_new``
-    of the group, the length from which on the test inputs are not in the training data."""
+    line (colour and marker) per model (band: the seeds); each panel marks the group's ``chance`` and
+    ``first_new`` of the group, the length from which on the test inputs are not in the training data."""
     groups = list(table.group.unique())
-    fig, axes = plt.subplots(1, len(groups), figsize=(5 * len(groups), 3.2), sharey=True, squeeze=False)
+    styles = seaborn_styles(table.model.unique())
+    fig, axes = plt.subplots(1, len(groups), figsize=(WIDTH, 2.9), sharey=True, squeeze=False)
     for group, ax in zip(groups, axes[0]):
         sns.lineplot(data=table[table.group == group], x="length", y="accuracy", hue="model", style="model",
-                     markers=True, errorbar=("pi", 100), ax=ax, legend=ax is axes[0, -1])
-        ax.axhline(chance[group], color="0.4", ls="--", lw=1)
-        ax.axvline(first_new[group], color="0.4", ls=":", lw=1)
+                     errorbar=("pi", 100), ax=ax, legend=ax is axes[0, 0], **styles)
+        mark_references(ax, train_max=first_new[group], chance=chance[group],
+                        boundary_label=f"unseen from {first_new[group]:g}")
         ax.set_ylim(0, 1.03)
-        ax.set_title(f"word problem of {group}", fontsize=10)
+        ax.set_title(f"word problem of {group}")
         ax.set_xlabel("prefix length n")
         ax.set_ylabel("accuracy of the product")
-    axes[0, -1].legend(title="", fontsize=8)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    axes[0, 0].get_legend().remove()
     fig.tight_layout()
+    legend_below(fig, handles, labels, columns=3)
     return fig
 
 
 def accuracy_at_every_length(table: pd.DataFrame, *, train_max: int = 40, title: str = "", order=None,
                              chance: float | None = None, ax=None):
     """Accuracy at every prefix length (a tagging grid's per-length table), one line per model that
-    ran, the mean over seeds; the dashed vertical line marks the longest training length, the dotted
-    horizontal one chance. Beyond six lines, colours repeat with a different dash pattern, so that
-    every line stays distinct; the legend lists only the models in ``table``."""
+    ran, the mean over seeds, each with its own colour and marker (beyond eight, colours repeat
+    dashed); the book's reference lines at the longest training length and at chance. The legend,
+    below, lists only the models in ``table``."""
     curves = table.groupby(["model", "length"]).accuracy.mean().reset_index()
     ran = list(curves.model.unique())
     order = [m for m in order if m in ran] if order is not None else ran
-    ax = ax or plt.subplots(figsize=(9, 3.8))[1]
-    colours = sns.color_palette("tab10", 6)
-    styles = ["-", "--", "-.", ":"]
-    for index, model in enumerate(order):
+    ax = ax or plt.subplots(figsize=(WIDTH, 3.4))[1]
+    for model, style in series_styles(order).items():
         line = curves[curves.model == model]
-        ax.plot(line.length, line.accuracy, lw=1.2, label=model, color=colours[index % 6],
-                ls=styles[(index // 6) % len(styles)])
-    ax.axvline(train_max, color="0.5", ls="--", lw=1)
-    if chance is not None:
-        ax.axhline(chance, color="0.3", ls=":", lw=1.2, label=f"chance ({chance:g})")
-    ax.set(ylim=(0, 1.03), title=title, xlabel="length", ylabel="accuracy")
-    ax.legend(fontsize=7, ncol=2 if len(order) > 6 else 1, bbox_to_anchor=(1.01, 1), loc="upper left")
+        ax.plot(line.length, line.accuracy, label=model, markevery=DENSE_MARKERS, markersize=5, **style)
+    mark_references(ax, train_max=train_max, chance=chance)
+    ax.set(ylim=(0, 1.03), xlabel="prefix length", ylabel="accuracy")
+    ax.set_title(textwrap.fill(title, 60))
     ax.figure.tight_layout()
+    legend_below(ax.figure, *ax.get_legend_handles_labels(), columns=3)
     return ax
 
 
 def accuracy_by_group(table: pd.DataFrame, *, group: str, chance: float, title: str = "", ax=None):
-    """Bars of ``table.accuracy`` per value of ``table[group]``, with the chance level dashed."""
-    ax = ax or plt.subplots(figsize=(6, 3))[1]
-    ax.bar(table[group], table.accuracy, color="C0")
-    ax.axhline(chance, color="0.5", ls="--", lw=1, label="chance")
-    ax.set(xlabel=group, ylabel="accuracy", ylim=(0, 1), title=title)
-    ax.legend()
+    """Bars of ``table.accuracy`` per value of ``table[group]``, with the book's chance line."""
+    ax = ax or plt.subplots(figsize=(WIDTH, 2.8))[1]
+    ax.bar(table[group].astype(str), table.accuracy, color=SERIES_COLOURS[0])
+    mark_references(ax, chance=chance)
+    ax.set(xlabel=group, ylabel="accuracy", ylim=(0, 1))
+    ax.set_title(textwrap.fill(title, 60))
     ax.figure.tight_layout()
     return ax
 
@@ -128,12 +146,20 @@ def accuracy_by_group(table: pd.DataFrame, *, group: str, chance: float, title: 
 def training_curves(histories: pd.DataFrame, *, y: str = "loss", hue: str = "model", col: str = "task",
                     title: str = ""):
     """Training histories (columns step, ``y``, ``hue``, ``col``, seed), one panel per ``col`` value,
-    one line per (``hue``, seed): where learning jumps."""
-    grid = sns.relplot(data=histories, x="step", y=y, hue=hue, units="seed", estimator=None, col=col, kind="line",
-                       height=2.8, aspect=1.4, lw=1, facet_kws={"sharey": True})
+    one line per (``hue``, seed), a colour and marker per ``hue`` value: where learning jumps."""
+    panels = histories[col].nunique()
+    columns = min(panels, 3)
+    width = WIDTH / columns
+    styles = seaborn_styles(histories[hue].unique())
+    grid = sns.relplot(data=histories, x="step", y=y, hue=hue, style=hue, units="seed", estimator=None, col=col,
+                       col_wrap=columns if panels > 1 else None, kind="line", height=max(2.0, 0.7 * width),
+                       aspect=width / max(2.0, 0.7 * width), lw=1, markevery=DENSE_MARKERS, **styles)
     if y == "loss":
         grid.set(yscale="log")
     grid.set_titles("{col_name}")
+    grid.set_axis_labels("training step", y)
+    grid.tight_layout()
+    _grid_legend_below(grid)
     if title:
-        grid.figure.suptitle(title, y=1.03)
+        grid.figure.suptitle(textwrap.fill(title, 60), y=1.03)
     return grid
