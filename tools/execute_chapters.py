@@ -1,6 +1,7 @@
 """Execute every chapter with papermill, then stage the book for a strict build (tools/stage_book.py).
 
     python tools/execute_chapters.py [--profile quick|full] [--only 01_chomsky_hierarchy ...] [--claims strict|warn]
+                                     [--device cpu|auto|cuda|cuda:N]
     python tools/execute_chapters.py --report   # only the warning below, from the last run's results
 
 The book's sources (``_config.yml``, ``_toc.yml``, ``book/``) are copied to ``_build/source/`` and
@@ -37,8 +38,10 @@ RESULTS = BUILD / "results"
 sys.path.insert(0, str(ROOT))
 
 from recur_tutorial.claims import MODE_VARIABLE, MODES  # noqa: E402
+from recur_tutorial.errors import ConfigError  # noqa: E402
 from recur_tutorial.experiments.profiles import PROFILES  # noqa: E402
 from recur_tutorial.results import read_json, write_json  # noqa: E402
+from recur_tutorial.runtime import DEVICE_SETTINGS, check_device_setting  # noqa: E402
 from tools.stage_book import stage_book  # noqa: E402
 
 
@@ -57,15 +60,16 @@ def hide_injected_parameters(path: Path) -> None:
     nbformat.write(notebook, path)
 
 
-def execute(chapter: str, profile: str) -> float:
-    """Run one chapter with papermill, its progress bars off (a frozen bar says nothing in a book)."""
+def execute(chapter: str, profile: str, device: str = "cpu") -> float:
+    """Run one chapter with papermill on ``device`` (its ``device`` parameter), its progress bars off
+    (a frozen bar says nothing in a book)."""
     os.environ["RECUR_TUTORIAL_PROGRESS"] = "0"
     source = ROOT / f"{chapter}.ipynb"
     target = SOURCE / f"{chapter}.ipynb"
     started = time.perf_counter()
     papermill.execute_notebook(
         str(source), str(target), cwd=str(ROOT / "chapters"), kernel_name="python3", progress_bar=False,
-        parameters={"profile": profile, "results_dir": str(RESULTS)},
+        parameters={"profile": profile, "results_dir": str(RESULTS), "device": device},
     )
     hide_injected_parameters(target)
     return time.perf_counter() - started
@@ -98,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="chapter names (e.g. 01_chomsky_hierarchy); default: all")
     parser.add_argument("--claims", default="warn", choices=MODES,
                         help="a claim that does not hold: warn (a reader's build; the default) or strict (tests, CI)")
+    parser.add_argument("--device", default="cpu",
+                        help=f"the chapters' device parameter, one of {', '.join(DEVICE_SETTINGS)} (default: cpu)")
     parser.add_argument("--report", action="store_true",
                         help="execute nothing: print the warning for the claims that did not hold in the last run")
     args = parser.parse_args(argv)
@@ -105,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         report(chapters_in_toc())
         return 0
     os.environ[MODE_VARIABLE] = args.claims  # read by Claims.save in each chapter's kernel
+    try:
+        check_device_setting(args.device)
+    except ConfigError as error:
+        parser.error(str(error))
     chapters = chapters_in_toc()
     if args.only:
         wanted = {f"chapters/{name}" for name in args.only}
@@ -116,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     timings = read_json(RESULTS / "timings.json", default={})
     for chapter in chapters:
         print(f"executing {chapter} ({args.profile}) ...", flush=True)
-        seconds = execute(chapter, args.profile)
+        seconds = execute(chapter, args.profile, args.device)
         timings[chapter] = {"profile": args.profile, "seconds": round(seconds, 1)}
         write_json(RESULTS / "timings.json", timings)
         stamp_seconds(chapter, seconds)
