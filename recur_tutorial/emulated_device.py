@@ -22,6 +22,7 @@ It models placement and launches only: not cuDNN, TF32, kernel timing or non-det
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 
 import torch
@@ -71,9 +72,14 @@ class Emulated(torch.Tensor):
         raise RuntimeError(f"an emulated tensor was used outside its EmulatedDevice block ({func})")
 
 
-def _is_view(func) -> bool:
-    return func in FREE or torch.Tag.view_copy in func.tags or any(
-        a.alias_info is not None and not a.alias_info.is_write for a in func._schema.returns)
+@functools.cache
+def _kind(func) -> tuple[bool, bool, bool]:
+    """Whether ``func`` launches no kernel (a view, an alias), changes a tensor's shape in place,
+    and returns the tensor it wrote (an in-place operation)."""
+    returns = func._schema.returns
+    view = func in FREE or any(a.alias_info is not None and not a.alias_info.is_write for a in returns)
+    written = len(returns) == 1 and returns[0].alias_info is not None and returns[0].alias_info.is_write
+    return view, torch.Tag.inplace_view in func.tags, written
 
 
 class EmulatedDevice(TorchDispatchMode):
@@ -120,13 +126,12 @@ class EmulatedDevice(TorchDispatchMode):
     # ---- every aten operation -------------------------------------------------------------------
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        tensors = [t for t in _tensors((args, kwargs))]
-        on_device = any(isinstance(t, Emulated) for t in tensors)
+        on_device = any(isinstance(t, Emulated) for t in _tensors((args, kwargs)))
         to_device = _names_device(kwargs)
         if on_device:
             self._check_placement(func, args, kwargs)
         if func in SYNCS and on_device:
-            self.syncs[str(func.overloadpacket.__name__)] += 1
+            self.syncs[func.overloadpacket.__name__] += 1
         if func is aten._to_copy.default:
             return self._to_copy(args[0], kwargs, to_device)
         if func is aten.copy_.default and isinstance(args[0], Emulated) != isinstance(args[1], Emulated):
@@ -134,15 +139,15 @@ class EmulatedDevice(TorchDispatchMode):
         if to_device:
             kwargs = dict(kwargs, device=torch.device("cpu"))
         out = func(*_unwrap(args), **_unwrap(kwargs))
-        if on_device and not _is_view(func) and func not in SYNCS and torch.Tag.inplace_view not in func.tags:
-            self.launches[str(func.overloadpacket.__name__)] += 1
+        view, reshaped, written = _kind(func)
+        if on_device and not view and not reshaped and func not in SYNCS:
+            self.launches[func.overloadpacket.__name__] += 1
         if not (on_device or to_device) or func is aten._local_scalar_dense.default:
             return out
-        if torch.Tag.inplace_view in func.tags:  # transpose_ and the like: change the wrapper's shape too
+        if reshaped:  # transpose_ and the like: change the wrapper's shape too
             with torch._C._ExcludeDispatchKeyGuard(torch._C.DispatchKeySet(torch._C.DispatchKey.Python)):
                 func(*args, **kwargs)
-        written = [a for a in func._schema.returns if a.alias_info is not None and a.alias_info.is_write]
-        if written and isinstance(args[0], Emulated) and len(func._schema.returns) == 1:
+        if written and isinstance(args[0], Emulated):
             return args[0]  # an in-place operation returns the tensor it wrote
         return _wrap(out)
 

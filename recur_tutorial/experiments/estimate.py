@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from ..runtime import run_device, threads
+from ..runtime import device_type, run_device, threads
 from .run import Run
 
 PROBE_STEPS = 10
@@ -81,20 +81,23 @@ def _time_setup(run: Run, device=None) -> tuple[float, float]:
     return seconds / PROBE_STEPS, eval_seconds / len(probe.test_lengths)
 
 
-def estimate(runs: list[Run], workers: int, device: str | None = "cpu") -> Estimate:
+def estimate(runs: list[Run], workers: int, device: str | None = "cpu", deadline: float | None = None) -> Estimate:
     """Time one run of every distinct setup in ``runs`` briefly (on its device under the setting
-    ``device``) and extrapolate to all of them."""
+    ``device``) and extrapolate to all of them. ``deadline`` (a ``time.perf_counter()`` value): raise
+    :class:`TimeoutError` rather than start timing a setup after it."""
     started, timed = time.perf_counter(), {}
     total = on_gpu = 0.0
     gpu_runs, gpus = 0, 0
     for run in runs:
         setup, where = _setup(run), run_device(run.model, device)
         if setup not in timed:
+            if deadline is not None and time.perf_counter() > deadline:
+                raise TimeoutError(f"timed {len(timed)} setups before the deadline")
             timed[setup] = _time_setup(run, where)
         per_step, per_length = timed[setup]
         seconds = run.steps * per_step + len(run.test_lengths) * per_length
         total += seconds
-        if where.type == "cuda":
+        if device_type(run.model, device) == "cuda":
             on_gpu, gpu_runs = on_gpu + seconds, gpu_runs + 1
-            gpus = torch.cuda.device_count() if where.index is None else 1
+            gpus = max(1, torch.cuda.device_count()) if where.index is None else 1
     return Estimate(len(runs), total, workers, len(timed), time.perf_counter() - started, on_gpu, gpus, gpu_runs)
