@@ -122,10 +122,14 @@ def every_figure():
 
 @pytest.fixture(scope="module")
 def figures():
-    plots.use_book_style()
-    drawn = every_figure()
-    yield drawn
-    plt.close("all")
+    options = {o: pd.get_option(o) for o in ("display.max_colwidth", "display.max_columns", "display.max_rows",
+                                             "display.width", "display.float_format")}
+    with matplotlib.rc_context():
+        plots.use_book_style()  # also sets pandas' display options: restored below
+        yield every_figure()
+        plt.close("all")
+    for option, value in options.items():
+        pd.set_option(option, value)
 
 
 def test_figure_text_is_at_least_the_pages_small_print(figures):

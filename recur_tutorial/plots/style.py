@@ -24,6 +24,8 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 from matplotlib.text import Text
 
+from ..tables import use_book_tables
+
 PAGE_WIDTH_PX = 690  # the chapter column at a 1280-pixel window (reader review, item 6)
 SMALL_PRINT_PX = 14  # the theme's small print: 0.875 × 16 px
 WIDTH = 6.4  # inches: a full-width figure
@@ -44,7 +46,9 @@ CHANCE_STYLE = {"color": REFERENCE_COLOUR, "ls": ":", "lw": 1.4}
 
 
 def use_book_style() -> None:
-    """Seaborn's whitegrid style with the book's colours, font sizes and resolution."""
+    """Seaborn's whitegrid style with the book's colours, font sizes and resolution; tables shown as
+    :func:`~recur_tutorial.tables.use_book_tables` shows them."""
+    use_book_tables()
     sns.set_theme(style="whitegrid", palette=SERIES_COLOURS, rc={
         "figure.dpi": DPI, "savefig.dpi": DPI, "savefig.bbox": "tight", "figure.figsize": (WIDTH, 3.4),
         "font.size": FONT_SIZE, "axes.labelsize": FONT_SIZE + 1, "axes.titlesize": FONT_SIZE + 1,
