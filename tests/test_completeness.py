@@ -51,7 +51,8 @@ def test_chapter4_models_are_in_the_zoo():
 
 
 def test_model_groups_partition_the_models():
-    groups = set(completeness.NEGATIVE) | set(completeness.POSITIVE_LINEAR) | {"LSTM", "Transformer"}
+    groups = (set(completeness.NEGATIVE) | set(completeness.POSITIVE_LINEAR) | set(completeness.BOUNDED_NEGATIVE)
+              | set(completeness.NONLINEAR) | {"Transformer"})
     assert groups == set(completeness.MODELS) == set(completeness.THEORY)
 
 
@@ -114,3 +115,21 @@ def test_the_theory_column_is_read_from_the_law_beside_each_transition():
     assert len(set(completeness.THEORY.values())) == len(completeness.THEORY)  # every model its own law
     with pytest.raises(ConfigError, match="states no transition law"):
         models.transition_law("stack_rnn")
+
+
+def test_hierarchy_reads_every_cell_from_the_grid_and_says_what_is_not_run():
+    """Per seed "beyond / inside", the count of solving seeds, and "not run" for a cell the grid lacks."""
+    import pandas as pd
+
+    rows = [{"task": "parity_check", "model": "sLSTM", "seed": seed, "length": length,
+             "accuracy": accuracy, "beyond_training": length > 40}
+            for seed, (inside, beyond) in enumerate([(1.0, 0.95), (1.0, 0.5)])
+            for length, accuracy in ((20, inside), (100, beyond))]
+    table = completeness.hierarchy_table(pd.DataFrame(rows))
+    assert list(table.index.get_level_values("model")) == [m for _, labels, _, _ in completeness.HIERARCHY
+                                                           for m in labels]
+    cell = table.loc[("nonlinear in the state", "sLSTM")]
+    assert cell["parity: measured"] == "1 of 2 solve: 0.95 / 1.00, 0.50 / 1.00"
+    assert cell["S3: measured"] == "not run" and cell["S3: theory"] == "yes"
+    assert set(completeness.HIERARCHY_TASKS) <= set(completeness.SETTINGS["full"]["grid"])
+    assert {m for _, labels, _, _ in completeness.HIERARCHY for m in labels} <= set(completeness.MODELS)

@@ -18,9 +18,11 @@ import pandas as pd
 import torch
 
 from .. import models
+from ..evaluation import SOLVED
 from .families import family_run
 from .profiles import profile_settings
 from .run import Run, distinct
+from .summary import per_seed
 
 WIDTH = 32
 
@@ -37,18 +39,68 @@ MODELS: dict[str, tuple[str, dict]] = {
     "DeltaNet [-1, 1]": ("deltanet", {"d_model": WIDTH, "n_layers": 1, "n_heads": 4, "negative_eigenvalues": True}),
     "diagonal RNN [0, 1]": ("diagonal_rnn", {"d_model": WIDTH, "n_layers": 1}),
     "diagonal RNN [-1, 1]": ("diagonal_rnn", {"d_model": WIDTH, "n_layers": 1, "negative_eigenvalues": True}),
+    "DeltaNet [-1, 1], 2 layers": ("deltanet", {"d_model": WIDTH, "n_layers": 2, "n_heads": 4,
+                                                "negative_eigenvalues": True}),
+    "Gated DeltaNet [-1, 1]": ("gated_deltanet", {"d_model": WIDTH, "n_layers": 1, "n_heads": 4,
+                                                  "negative_eigenvalues": True}),
+    "DeltaProduct [-1, 1]": ("deltaproduct", {"d_model": WIDTH, "n_layers": 1, "n_heads": 4, "n_householder": 2,
+                                              "negative_eigenvalues": True}),
+    "RWKV-7": ("rwkv7", {"d_model": WIDTH, "n_layers": 1}),
+    "mLSTM": ("mlstm", {"d_model": WIDTH, "n_layers": 1}),
+    "sLSTM": ("slstm", {"d_model": WIDTH, "n_layers": 1}),
 }
 """Label in the chapter → (zoo name, settings)."""
 
 NEGATIVE = tuple(label for label in MODELS if "[-1, 1]" in label)
 POSITIVE_LINEAR = ("Linear Transformer", "RetNet", "RWKV-4", "RWKV-6", "Mamba [0, 1]", "DeltaNet [0, 1]",
-                   "diagonal RNN [0, 1]")
-NONLINEAR = ("LSTM",)
+                   "diagonal RNN [0, 1]", "mLSTM")
+BOUNDED_NEGATIVE = ("RWKV-7",)
+"""Linear, with negative eigenvalues that stay above −0.455 in the released parametrisation."""
+NONLINEAR = ("LSTM", "sLSTM")
+OTHER_COORDINATES = ("RWKV-4", "mLSTM")
+"""Linear in coordinates other than the stored state's (RWKV-4's (a/b, log b), the mLSTM's stabiliser m)."""
 STATEFUL = tuple(label for label in MODELS if label != "Transformer")
 
-THEORY = {label: models.transition_law(name, **config) for label, (name, config) in MODELS.items()}
+
+def _law(name: str, config: dict) -> str:
+    """The model's ``LAW``, with the settings it leaves open: Householder steps per token, a gate, depth."""
+    settings = {**getattr(models.MODELS[name], "keywords", {}), **config}
+    notes = [f"n_h = {settings['n_householder']}" + (", gated" if settings.get("gate") else "")
+             ] if "n_householder" in settings else []
+    if settings.get("n_layers", 1) > 1:
+        notes.append(f"per layer, {settings['n_layers']} layers")
+    return models.transition_law(name, **config) + (f" ({'; '.join(notes)})" if notes else "")
+
+
+THEORY = {label: _law(name, config) for label, (name, config) in MODELS.items()}
 """What the theory of the chapter says each transition is (the probe's table sits beside it), read from
 the ``LAW`` written beside each model's transition."""
+
+HIERARCHY_TASKS = {"parity_check": "parity", "cycle_navigation": "Z5 (cycle navigation)", "word_problem": "S3"}
+"""The tasks of the hierarchy table, in its column order, and their names there."""
+
+HIERARCHY = (
+    ("diagonal, eigenvalues in [0, 1]", ("diagonal RNN [0, 1]",),
+     {"parity_check": "no", "cycle_navigation": "no", "word_problem": "no"},
+     "star-free languages only, at any depth (Sarrof et al. 2024); no parity (Grazzi et al. 2025)"),
+    ("diagonal, eigenvalues in [-1, 1]", ("diagonal RNN [-1, 1]",),
+     {"parity_check": "yes", "cycle_navigation": "no, one layer", "word_problem": "no, one layer"},
+     "adds parity; a real diagonal cannot count modulo 3 (Grazzi et al. 2025), nor rotate"),
+    ("one Householder per token", ("DeltaNet [-1, 1]", "DeltaNet [-1, 1], 2 layers"),
+     {"parity_check": "yes", "cycle_navigation": "no in one layer; two layers: yes",
+      "word_problem": "no in one layer; two layers: yes"},
+     "real symmetric transitions: no rotation in one layer; two layers solve dihedral word problems "
+     "(Z5's moves and S3 among them; Siems et al. 2025, v4)"),
+    ("products of Householders; diagonal plus low rank", ("DeltaProduct [-1, 1]", "RWKV-7"),
+     {"parity_check": "yes (DeltaProduct); RWKV-7's released range: no", "cycle_navigation": "yes (n_h = 2, one layer)",
+      "word_problem": "yes (n_h = 2, one layer)"},
+     "every regular language (Grazzi et al. 2025; Peng et al. 2025 state it for RWKV-7)"),
+    ("nonlinear in the state", ("LSTM", "sLSTM"),
+     {"parity_check": "yes", "cycle_navigation": "yes", "word_problem": "yes"},
+     "any finite automaton in one layer, one step per symbol"),
+)
+"""The chapter's hierarchy of transitions: (level, its models, what the theory says each model reaches on
+each task of ``HIERARCHY_TASKS`` in finite precision, the class of languages it reaches)."""
 
 OVERRIDES = {"all": {"curriculum": "uniform"}}
 """Learning rates and warm-up are the families' (:mod:`.families`); every model sees every training
@@ -60,10 +112,14 @@ SETTINGS = {
         # negative eigenvalues on a diagonal do not restore; three seeds each
         "grid": {"parity_check": [(("LSTM", "DeltaNet [-1, 1]", "diagonal RNN [0, 1]", "diagonal RNN [-1, 1]",
                                     "Linear Transformer", "RetNet", "RWKV-4", "Mamba [0, 1]", "Mamba [-1, 1]",
-                                    "DeltaNet [0, 1]"), (0, 1, 2))],
+                                    "DeltaNet [0, 1]", "RWKV-7", "sLSTM"), (0, 1, 2))],
                  "cycle_navigation": [(("LSTM", "diagonal RNN [-1, 1]", "DeltaNet [-1, 1]"), (0, 1, 2))]},
         "steps": 400, "batch_size": 64, "train_length": 40, "test_max": 200, "overrides": OVERRIDES,
-        "probe_trained": ("LSTM", "diagonal RNN [0, 1]", "diagonal RNN [-1, 1]"),
+        "probe_trained": ("LSTM", "diagonal RNN [0, 1]", "diagonal RNN [-1, 1]", "RWKV-7"),
+        # untrained: every model but the ones the quick grid does not train and whose law another row
+        # shows (the probe of a model costs 7-30 CPU seconds here)
+        "probe_untrained": tuple(label for label in MODELS if label not in (
+            "DeltaNet [-1, 1], 2 layers", "Gated DeltaNet [-1, 1]", "mLSTM", "sLSTM")),
         # autoregression plus chain of thought hands the recurrence back (see cot_runs)
         "cot": {"grid": {"parity_check": [(("diagonal RNN [0, 1]",), (0, 1, 2))]},
                 "steps": 400, "batch_size": 64, "test_lengths": (20, 40, 80, 200), "test_batch": 128},
@@ -72,7 +128,7 @@ SETTINGS = {
         "grid": {task: [(tuple(MODELS), (0, 1, 2))] for task in
                  ("parity_check", "cycle_navigation", "modular_arithmetic", "word_problem")},
         "steps": 3000, "batch_size": 64, "train_length": 40, "test_max": 500, "overrides": OVERRIDES,
-        "probe_trained": STATEFUL,
+        "probe_trained": STATEFUL, "probe_untrained": tuple(MODELS),
         "cot": {"grid": {task: [(POSITIVE_LINEAR, (0, 1, 2))] for task in ("parity_check", "cycle_navigation")},
                 "steps": 2000, "batch_size": 64, "test_lengths": (20, 40, 80, 160, 256, 500), "test_batch": 256},
     },
@@ -119,6 +175,28 @@ def runs(profile: str) -> list[Run]:
     s = profile_settings(profile, SETTINGS)
     probed = [run_of(profile, "parity_check", label) for label in s["probe_trained"]]
     return distinct(grid_runs(profile) + probed + cot_runs(profile))
+
+
+def hierarchy_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The hierarchy of transitions, measured: one row per (level, model) of ``HIERARCHY``; per task of
+    ``HIERARCHY_TASKS`` what the theory says and what the grid ``table`` measured, each seed's score
+    beyond training beside its in-distribution accuracy ("beyond / inside", seeds in order), and how
+    many seeds solve the task (score >= SOLVED); "not run" where the profile's grid leaves a cell out."""
+    seeds = per_seed(table).set_index(["task", "model"])
+    rows = []
+    for level, labels, theory, languages in HIERARCHY:
+        for label in labels:
+            row = {"transition": level, "model": label, "languages": languages}
+            for task, column in HIERARCHY_TASKS.items():
+                row[f"{column}: theory"] = theory[task]
+                if (task, label) not in seeds.index:
+                    row[f"{column}: measured"] = "not run"
+                    continue
+                cell = seeds.loc[[(task, label)]]
+                scores = ", ".join(f"{b:.2f} / {i:.2f}" for b, i in zip(cell.score, cell.in_distribution))
+                row[f"{column}: measured"] = f"{int((cell.score >= SOLVED).sum())} of {len(cell)} solve: {scores}"
+            rows.append(row)
+    return pd.DataFrame(rows).set_index(["transition", "model"])
 
 
 COUNT_BINS = (0, 5, 10, 15, 20, 1_000_000)
@@ -171,5 +249,6 @@ def cot_runs(profile: str) -> list[Run]:
     ]
 
 
-__all__ = ["COUNT_BINS", "MODELS", "NEGATIVE", "POSITIVE_LINEAR", "SETTINGS", "STATEFUL", "THEORY",
-           "accuracy_below_and_above", "accuracy_by_net_count", "cot_runs", "grid_runs", "make_run", "run_of", "runs"]
+__all__ = ["BOUNDED_NEGATIVE", "COUNT_BINS", "HIERARCHY", "HIERARCHY_TASKS", "MODELS", "NEGATIVE", "NONLINEAR",
+           "OTHER_COORDINATES", "POSITIVE_LINEAR", "SETTINGS", "STATEFUL", "THEORY", "accuracy_below_and_above",
+           "accuracy_by_net_count", "cot_runs", "grid_runs", "hierarchy_table", "make_run", "run_of", "runs"]
