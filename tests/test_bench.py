@@ -57,3 +57,24 @@ def test_transformer_bench_prints_one_row_per_task_and_length():
         ["| reverse_string", "2", "4", "2"], ["| reverse_string", "3", "6", "3"],
         ["| duplicate_string", "2", "8", "4"], ["| duplicate_string", "3", "12", "6"]]
     assert_speed_up_is_the_ratio(rows, slow=4, fast=5, speed_up=6)
+
+
+def test_launches_bench_prints_one_row_per_model():
+    lines = run("launches.py", "--lengths", "3", "5", "--models", "lstm", "stack_rnn", "transformer")
+    rows = [line.strip("| ").split(" | ") for line in lines if line.startswith("| ") and not line.startswith("| model")]
+    assert [row[0] for row in rows] == ["lstm *", "stack_rnn", "transformer"]
+    per_token = {row[0]: float(row[1]) for row in rows}
+    assert per_token["stack_rnn"] > 20 > per_token["transformer"]  # the memory RNN's loop: dozens per token
+
+
+def test_gpu_check_without_a_gpu_says_so_and_dry_runs_on_the_emulated_device():
+    import torch
+
+    if not torch.cuda.is_available():
+        assert run("gpu.py")[0].startswith("no CUDA device")
+    lines = run("gpu.py", "--dry-run", "--steps", "10", "--models", "lstm", "--chapters", "--profiles")
+    assert any(line.startswith("| lstm |") and ": agree; auto: cuda |" in line for line in lines), lines
+    assert "| transformer, same seed twice on the GPU | — | identical | — | deterministic |" in lines
+    lines = run("gpu.py", "--dry-run", "--budget", "0", "--models", "lstm", "--chapters", "2", "--profiles", "quick")
+    assert "| lstm | — | — | — | not reached within the budget |" in lines
+    assert "| chapter 2, quick | — | — | — | not estimated within the budget |" in lines
