@@ -323,6 +323,9 @@ register(*(Positive(1, task, model, kind, chomsky.SOLVES if kind == "solves" els
            for kind, task, model, *_ in chomsky.CLAIMS["quick"] if kind in SAYS))
 register(Positive(2, "word_problem", "LSTM, 1 layer · S3", "fits", 0.99),
          Positive(3, "binary_multiplication", "scratchpad · alibi", "fits", SOLVED))
+register(*(Positive(4, "parity_check", model, "solves", SOLVED)  # Chapter 4's controls and the hierarchy
+           for model in ("LSTM", "sLSTM", "DeltaNet [-1, 1]", "Mamba [-1, 1]", "diagonal RNN [-1, 1]")),
+         Positive(4, "cycle_navigation", "LSTM", "solves", SOLVED))
 register(Positive(5, "parity_check", "Recurrent Transformer", "solves", SOLVED),
          Positive(5, "parity_check", "Recurrent Transformer", "fits", SOLVED))
 CONTROLS += [Control(1, task, "transformer", (("curriculum", "increasing"),),
