@@ -27,7 +27,7 @@ def cost(table: pd.DataFrame):
     for ax in axes:
         ax.get_legend().remove()
     fig.tight_layout()
-    legend_below(fig, handles, labels, columns=2)
+    legend_below(fig, handles, labels)
     return fig
 
 

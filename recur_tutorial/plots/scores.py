@@ -16,6 +16,14 @@ from .style import (FONT_SIZE, HEATMAP, SERIES_COLOURS, WIDTH, legend_below, mar
 DENSE_MARKERS = 0.1  # markevery for curves of many points: a marker every tenth of the axes' diagonal
 
 
+def _panel_grid(panels: int, col_wrap: int) -> tuple[int, float, float]:
+    """Columns, width and height (inches) of ``panels`` panels, at most ``col_wrap`` a row, sharing the
+    page's width; the height in proportion to the width, between 2 and 3.2 inches."""
+    columns = max(1, min(col_wrap, panels))
+    width = WIDTH / columns
+    return columns, width, min(3.2, max(2.0, 0.7 * width))
+
+
 def _grid_legend_below(grid, columns: int = 3) -> None:
     """Move a seaborn grid's legend below its panels, without a title."""
     sns.move_legend(grid, "upper center", bbox_to_anchor=(0.5, 0.0), ncol=columns, title=None, frameon=False)
@@ -28,9 +36,8 @@ def accuracy_vs_length(table: pd.DataFrame, *, train_max: int = 40, chance: dict
     ``train_max`` and the chance level (``chance`` maps panel → level). The panels share the page's
     width, ``col_wrap`` a row, ``height`` inches tall (by default in proportion to their width)."""
     panels = table[col].nunique()
-    columns = max(1, min(col_wrap, panels))
-    width = WIDTH / columns
-    height = height or max(2.0, 0.7 * width)
+    columns, width, fitted = _panel_grid(panels, col_wrap)
+    height = height or fitted
     styles = seaborn_styles(table[hue].unique())
     grid = sns.relplot(data=table, x="length", y="accuracy", hue=hue, style=hue, col=col, kind="line",
                        col_wrap=columns if panels > 1 else None, height=height, aspect=width / height,
@@ -148,12 +155,11 @@ def training_curves(histories: pd.DataFrame, *, y: str = "loss", hue: str = "mod
     """Training histories (columns step, ``y``, ``hue``, ``col``, seed), one panel per ``col`` value,
     one line per (``hue``, seed), a colour and marker per ``hue`` value: where learning jumps."""
     panels = histories[col].nunique()
-    columns = min(panels, 3)
-    width = WIDTH / columns
+    columns, width, panel_height = _panel_grid(panels, 3)
     styles = seaborn_styles(histories[hue].unique())
     grid = sns.relplot(data=histories, x="step", y=y, hue=hue, style=hue, units="seed", estimator=None, col=col,
-                       col_wrap=columns if panels > 1 else None, kind="line", height=max(2.0, 0.7 * width),
-                       aspect=width / max(2.0, 0.7 * width), lw=1, markevery=DENSE_MARKERS, **styles)
+                       col_wrap=columns if panels > 1 else None, kind="line", height=panel_height,
+                       aspect=width / panel_height, lw=1, markevery=DENSE_MARKERS, **styles)
     if y == "loss":
         grid.set(yscale="log")
     grid.set_titles("{col_name}")
