@@ -70,9 +70,9 @@ def test_notebook_structure(path):
     assert cells[0]["cell_type"] == "markdown" and "".join(cells[0]["source"]).startswith("# ")
     code = [c for c in cells if c["cell_type"] == "code"]
     assert "parameters" in code[0]["metadata"].get("tags", [])
-    assert 'profile = "quick"' in "".join(code[0]["source"])
+    assert 'profile = "quick"' in "".join(code[0]["source"]) and 'device = "cpu"' in "".join(code[0]["source"])
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), "commit without outputs"
-    assert "describe_device()" in "".join(code[1]["source"])
+    assert "describe_device(device)" in "".join(code[1]["source"])
     last = "".join(code[-1]["source"])
     assert "Claims(" in last and "claims.save(results_dir)" in last
     text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
