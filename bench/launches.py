@@ -12,7 +12,9 @@ length is launch-bound on a GPU at this book's small sizes. The emulator
   (``per token`` is a, ``fixed`` is b);
 * one ``model.step`` (a token of generation), for the models that step.
 
-The count does not depend on the batch size. cuDNN runs an LSTM's (GRU's, RNN's) whole sequence in a
+Two lengths fit a line exactly; where the count is not linear in T (chunked or segmented forms) the
+fixed part can come out negative: read ``per token`` as the slope between T₁ and T₂. The count does
+not depend on the batch size. cuDNN runs an LSTM's (GRU's, RNN's) whole sequence in a
 few kernels, where the emulator counts the CPU's decomposition (marked ``*``).
 """
 
