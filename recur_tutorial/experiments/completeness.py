@@ -91,10 +91,16 @@ HIERARCHY = (
       "word_problem": "no in one layer; two layers: yes"},
      "real symmetric transitions: no rotation in one layer; two layers solve dihedral word problems "
      "(Z5's moves and S3 among them; Siems et al. 2025, v4)"),
-    ("products of Householders; diagonal plus low rank", ("DeltaProduct [-1, 1]", "RWKV-7"),
-     {"parity_check": "yes (DeltaProduct); RWKV-7's released range: no", "cycle_navigation": "yes (n_h = 2, one layer)",
-      "word_problem": "yes (n_h = 2, one layer)"},
-     "every regular language (Grazzi et al. 2025; Peng et al. 2025 state it for RWKV-7)"),
+    ("products of Householders (n_h = 2)", ("DeltaProduct [-1, 1]",),
+     {"parity_check": "yes", "cycle_navigation": "yes, one layer", "word_problem": "yes, one layer"},
+     "rotations and S3 in one layer (Siems et al. 2025); every regular language with products per token "
+     "or several layers (Grazzi et al. 2025)"),
+    ("diagonal plus rank one, RWKV-7's released range", ("RWKV-7",),
+     {"parity_check": "no (our argument)", "cycle_navigation": "no (our argument)",
+      "word_problem": "no (our argument)"},
+     "eigenvalues real, above -0.455: a repeated symbol's states converge, at any depth (our argument, exact "
+     "arithmetic); the paper states every regular language (Peng et al. 2025) for a construction not checked "
+     "here"),
     ("nonlinear in the state", ("LSTM", "sLSTM"),
      {"parity_check": "yes", "cycle_navigation": "yes", "word_problem": "yes"},
      "any finite automaton in one layer, one step per symbol"),
