@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import itertools
 import types
+from pathlib import Path
 
 import matplotlib
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -269,3 +271,29 @@ def test_a_figure_without_text_is_refused():
     with pytest.raises(ValueError, match="axis names"):
         plots.smallest_text_px(fig)
     plt.close(fig)
+
+
+DRAWING = sorted(set(plots.__all__) - {"HEATMAP", "PALETTE", "SERIES_COLOURS", "legend_below", "mark_references",
+                                        "panels", "series_styles", "smallest_text_px", "use_book_style"})
+
+
+def figure_cells():
+    """(chapter, cell) for every chapter cell that draws one of the book's figures and is shown."""
+    for path in sorted((Path(__file__).resolve().parents[1] / "chapters").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            shown = "remove-output" not in cell.metadata.get("tags", [])
+            if cell.cell_type == "code" and shown and any(f"plots.{name}(" in cell.source for name in DRAWING):
+                yield path.stem, cell
+
+
+def test_every_chapter_figure_has_a_numbered_caption_and_alt_text():
+    cells = list(figure_cells())
+    assert len(cells) >= 10
+    names = []
+    for chapter, cell in cells:
+        options = cell.metadata.get("mystnb", {})
+        figure, image = options.get("figure", {}), options.get("image", {})
+        assert len(figure.get("caption", "")) > 40 and figure.get("name", "").startswith("fig-"), (chapter, cell.id)
+        assert len(image.get("alt", "")) > 40, (chapter, cell.id)
+        names.append(figure["name"])
+    assert len(names) == len(set(names)), "two figures share a label"
