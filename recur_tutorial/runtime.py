@@ -107,6 +107,20 @@ def configure_numerics(device: str | torch.device) -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
+@contextlib.contextmanager
+def gpu_numerics(device: str | torch.device):
+    """:func:`configure_numerics` for ``device`` inside the block, and afterwards PyTorch's
+    deterministic-algorithms mode as it was before, so that CPU work later in the same process (a
+    memory RNN's run after a Transformer's on the GPU) runs as it would alone. The other settings
+    concern CUDA only and stay."""
+    before = torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()
+    configure_numerics(device)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(before[0], warn_only=before[1])
+
+
 def available_memory(device: torch.device) -> int | None:
     """Bytes that can still be allocated on ``device`` (Linux's MemAvailable for the CPU; None where
     the system does not say)."""

@@ -187,8 +187,9 @@ def test_numerics_are_float32_and_deterministic_on_a_gpu_and_untouched_on_the_cp
     runtime.configure_numerics("cpu")
     assert calls == []
     try:
-        runtime.configure_numerics("cuda:0")
-        assert calls == [(True, True)]
+        with runtime.gpu_numerics("cuda:0"):
+            assert calls == [(True, True)]
+        assert calls == [(True, True), (False, False)]  # CPU work after a GPU run runs as it would alone
         assert torch.backends.cudnn.deterministic and not torch.backends.cudnn.benchmark
         assert torch.backends.cudnn.rnn.fp32_precision == "ieee" and torch.backends.cudnn.conv.fp32_precision == "ieee"
         assert not torch.backends.cuda.mem_efficient_sdp_enabled() and not torch.backends.cuda.flash_sdp_enabled()

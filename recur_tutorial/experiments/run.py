@@ -22,7 +22,7 @@ import torch
 from .. import models, tasks
 from ..errors import ConfigError, check_choice
 from ..evaluation import EVALUATORS
-from ..runtime import configure_numerics, threads
+from ..runtime import gpu_numerics, threads
 from ..training import Curriculum, longest_sequence, train
 
 HISTORY_POINTS = 200
@@ -125,13 +125,11 @@ class Run:
 
     def execute(self, device=None) -> tuple[dict, bytes]:
         """Train and evaluate on one CPU thread (and on ``device``, float32 exact and deterministic
-        kernels where it is a GPU: :func:`~recur_tutorial.runtime.configure_numerics`); return the
+        kernels where it is a GPU: :func:`~recur_tutorial.runtime.gpu_numerics`); return the
         record and the trained weights (bytes of ``torch.save``). Raises :class:`TrainingFailed` when
         the training loss is not finite."""
         device = torch.device(device) if device is not None else None
-        if device is not None:
-            configure_numerics(device)
-        with threads(1):
+        with threads(1), gpu_numerics(device or "cpu"):
             model, layout = self.build()
             history, train_seconds = self.fit(model, layout, device)
             diverged = history[~history.loss.map(math.isfinite)]
