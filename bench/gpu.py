@@ -7,7 +7,7 @@ On a machine with CUDA it spends at most ``--budget`` seconds (8 minutes by defa
 
 * a row per registered model: ``--steps`` training steps of parity (tagging layout, batch 32, lengths
   1..20, AdamW at lr 1e-3, seed 0) on the CPU (one thread, as the run engine's workers) and on the
-  GPU (with :func:`~recur_tutorial.runtime.configure_numerics`: float32 without TF32, deterministic
+  GPU (with :func:`~recur_tutorial.runtime.gpu_numerics`: float32 without TF32, deterministic
   kernels); steps per second on each, the device that ``device="auto"`` gives the model, and whether
   the losses agree. The first step's loss (the same weights, the same batch) must agree within
   :data:`FIRST_TOLERANCE`; float32 sums taken in another order then drift apart, so the mean loss
@@ -56,9 +56,8 @@ def losses(name: str, device, steps: int) -> tuple[np.ndarray, float]:
     """The logged losses of ``steps`` training steps of ``name`` on ``device``, and steps per second."""
     layout = tasks.get_layout("tagging", tasks.get("parity_check"))
     model = models.build(name, layout, seed=0, **SMALL.get(name, {}))
-    runtime.configure_numerics(device)
     started = time.perf_counter()
-    with runtime.threads(1):
+    with runtime.threads(1), runtime.gpu_numerics(device):
         history = train(model, layout, steps=steps, batch_size=BATCH, curriculum=Curriculum(*LENGTHS), lr=LR,
                         seed=0, device=device, progress=False)
     if torch.device(device).type == "cuda":
@@ -146,7 +145,8 @@ def main() -> int:
         print("\n".join(rows), flush=True)
         row, deterministic = twice_row(device, options.steps, deadline)
         print(row, flush=True)
-        print("\n".join(chapter_rows(options.chapters, options.profiles, deadline)))
+        for row in chapter_rows(options.chapters, options.profiles, deadline):
+            print(row, flush=True)
     nondeterministic = sorted({str(w.message).split(".")[0] for w in caught if "determinis" in str(w.message)})
     print("\noperations that warned they are not deterministic: " + ("; ".join(nondeterministic) or "none"))
     return 0 if agreed and deterministic else 1
