@@ -37,6 +37,12 @@ def test_bad_claims_are_refused_with_what_is_allowed():
         robustness.claim_runs(Positive(1, "parity_check", "gru", "solves", 0.9))
     with pytest.raises(ConfigError, match="registered already"):
         robustness.register(robustness.registered(1)[0])
+    with pytest.raises(ConfigError, match="unknown chapter 9"):
+        robustness.registered(9)
+
+
+def test_a_chapter_without_registered_claims_is_named(monkeypatch):
+    monkeypatch.setattr(robustness, "REGISTRY", [c for c in robustness.REGISTRY if c.chapter != 2])
     with pytest.raises(ConfigError, match="no positive claim is registered for chapter 2"):
         robustness.registered(2)
 
@@ -114,3 +120,19 @@ def test_a_control_is_the_chapters_run_with_the_named_setting_changed():
 def test_without_the_repository_the_chapter_says_where_the_table_is_kept(tmp_path):
     assert "book/data/robustness/chapter1.json" in robustness.kept_table(1, tmp_path).claim[0]
     assert "book/data/robustness/chapter1.json" in robustness.kept_controls(1, tmp_path).claim[0]
+
+
+@pytest.mark.parametrize("chapter, notebook", [(1, "01_chomsky_hierarchy"), (5, "05_recurrent_transformers")])
+def test_a_claim_below_nine_of_ten_is_stated_in_its_chapter_with_the_rate_measured(chapter, notebook):
+    """The kept table decides the prose: a positive claim that fewer than 9 of the 10 seeds support is
+    stated with its measured rate ("8 of the 10 seeds"), in a paragraph that names its task."""
+    import nbformat
+
+    if not robustness.data_path(chapter).exists():
+        pytest.skip(f"no robustness table kept for chapter {chapter}")
+    cells = nbformat.read(robustness.ROOT / "chapters" / f"{notebook}.ipynb", as_version=4).cells
+    paragraphs = [p for c in cells if c.cell_type == "markdown" for p in c.source.split("\n- ")]
+    for row in robustness.kept(chapter)["claims"]:
+        if not row["robust"]:
+            rate = f"{row['succeeded']} of the {len(row['seeds'])} seeds"
+            assert any(rate in p and f"`{row['task']}`" in p for p in paragraphs), (row["claim"], rate)

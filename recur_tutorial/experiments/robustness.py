@@ -257,7 +257,8 @@ def markdown(record: dict) -> str:
     p = record["provenance"]
     lines = [f"### Chapter {record['chapter']}", "",
              f"Measured at commit `{p['commit']}` on {p['device']}, torch {p['torch']}, {p['date']} "
-             f"({p['seconds']:.0f} s with {p['workers']} worker(s)).", "",
+             f"(the command took {p['seconds']:.0f} s with {p['workers']} worker(s); runs already in its store "
+             f"were read from it, not retrained).", "",
              "| claim | seeds that succeed | per seed: in distribution / validation band / beyond the band |",
              "|---|---|---|"]
     for row in record["claims"]:
