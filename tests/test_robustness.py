@@ -94,7 +94,7 @@ def test_the_page_is_rewritten_below_its_marker_from_every_chapters_file(tmp_pat
     page.write_text(f"# Title\n\nprose\n\n{robustness.MARKER}\n\nstale table\n")
     robustness.write_page(page, tmp_path)
     text = page.read_text()
-    assert text.startswith(f"# Title\n\nprose\n\n{robustness.MARKER}\n\n### Chapter 1")
+    assert text.startswith(f"# Title\n\nprose\n\n{robustness.MARKER}\n\n## Chapter 1")
     assert "| transformer on count_anbn with curriculum increasing | like with like | 0: 1.00 / 1.00 / 1.00;" in text
     assert "stale" not in text and "| rnn solves parity_check (beyond training ≥ 0.9) | 10 of 10 |" in text
     assert robustness.render_page(page, tmp_path) == text  # rewriting again changes nothing

@@ -255,7 +255,7 @@ def markdown(record: dict) -> str:
     """One chapter's table as Markdown: per claim, each seed's score (beyond training, or in
     distribution for a fit) with its in-distribution and beyond-band numbers, and the rate."""
     p = record["provenance"]
-    lines = [f"### Chapter {record['chapter']}", "",
+    lines = [f"## Chapter {record['chapter']}", "",
              f"Measured at commit `{p['commit']}` on {p['device']}, torch {p['torch']}, {p['date']} "
              f"(the command took {p['seconds']:.0f} s with {p['workers']} worker(s); runs already in its store "
              f"were read from it, not retrained).", "",
