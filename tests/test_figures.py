@@ -297,3 +297,15 @@ def test_every_chapter_figure_has_a_numbered_caption_and_alt_text():
         assert len(image.get("alt", "")) > 40, (chapter, cell.id)
         names.append(figure["name"])
     assert len(names) == len(set(names)), "two figures share a label"
+
+
+def test_a_captioned_figure_cell_shows_nothing_but_its_figure():
+    """MyST-NB wraps every output of a cell with figure metadata in a figure of that label: a table or
+    an ``<Axes>`` shown as the cell's result gives a second figure with the same label (a duplicate-target warning,
+    which fails the strict build). So such a cell ends on ``plt.show()`` (or a statement whose result ``;`` hides)."""
+    for chapter, cell in figure_cells():
+        if "figure" not in cell.metadata.get("mystnb", {}):
+            continue
+        lines = [line for line in cell.source.strip().splitlines() if line.strip()]
+        last = lines[-1].strip()
+        assert last == "plt.show()" or last.endswith(";"), (chapter, cell.id, last)
