@@ -41,7 +41,7 @@ lint: setup                ## ruff (pinned in requirements.txt, configured in py
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 test: setup browser lint   ## every test: units, properties, chapters executed, strict build, pages offline
-	$(PY) -m pytest -q -ra
+	$(PY) -m pytest -q -ra --durations=25
 
 test-fast: setup lint      ## lint, then the unit and property tests only
 	$(PY) -m pytest -q -m "not slow"
