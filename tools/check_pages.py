@@ -6,8 +6,10 @@ Each page is loaded from ``file://`` in a browser started inside a new network n
 (``unshare -n``, so no request can leave the machine), and is checked for what an offline reader
 would notice: raw TeX delimiters left in the visible text (MathJax did not typeset), an image that did
 not load, a link to a file that is not there, a console error, an uncaught exception or a failed
-load, a request for anything not on disk, and a widget area with nothing drawn in it. A screenshot
-of each page is saved. The browser is driven through the DevTools protocol over a pipe
+load, a request for anything not on disk, and a widget area with nothing drawn in it. Each interactive
+figure (Plotly, ``recur_tutorial.plots.interactive``) must be drawn and must answer a reader: its slider,
+else a legend entry, else a menu button is clicked with the mouse, and what it draws must change. A
+screenshot of each page is saved. The browser is driven through the DevTools protocol over a pipe
 (``--remote-debugging-pipe``: file descriptors 3 and 4, messages separated by NUL bytes), so no
 driver package is needed.
 """
@@ -76,6 +78,43 @@ WAIT_FOR_MATH = """
   await new Promise(resolve => setTimeout(resolve, 300));
   return true;
 })()
+"""
+
+
+# Runs in the page: the interactive figures, each drawn by Plotly or not.
+FIGURES = r"""
+(() => Array.from(document.querySelectorAll("div.recur-interactive")).map(gd => ({
+  id: gd.id, drawn: Boolean(gd._fullLayout && gd.querySelector(".main-svg"))})))()
+"""
+
+# Runs in the page (with FIGURE_ID set): scroll one figure into view and say where a reader would click
+# to change it (its slider's rail near the end, else its first legend entry, else its second menu button).
+FIGURE_TARGET = r"""
+(async () => {
+  const gd = document.getElementById(FIGURE_ID);
+  gd.scrollIntoView({block: "center"});
+  await new Promise(resolve => setTimeout(resolve, 200));
+  const pick = (selector, index, fraction) => {
+    const found = gd.querySelectorAll(selector);
+    if (found.length <= index) return null;
+    const box = found[index].getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) return null;
+    return {x: box.left + box.width * fraction, y: box.top + box.height / 2};
+  };
+  const rail = pick(".slider-rail-rect", 0, 0.97);
+  if (rail) return JSON.stringify({control: "slider", ...rail});
+  const legend = pick(".legendtoggle", 0, 0.5);
+  if (legend) return JSON.stringify({control: "legend entry", ...legend});
+  const button = pick(".updatemenu-button", 1, 0.5) || pick(".updatemenu-header", 0, 0.5);
+  if (button) return JSON.stringify({control: "menu button", ...button});
+  return JSON.stringify({control: null});
+})()
+"""
+
+# Runs in the page (with FIGURE_ID set): what the figure draws, to compare before and after a click.
+FIGURE_DRAWING = r"""
+(() => Array.from(document.getElementById(FIGURE_ID).querySelectorAll(".main-svg"))
+  .map(svg => svg.outerHTML).join(""))()
 """
 
 
@@ -175,6 +214,51 @@ class PageReport:
     problems: list[str] = field(default_factory=list)
     formulas: int = 0
     images: int = 0
+    interactive: int = 0  # Plotly figures drawn
+    answered: list[str] = field(default_factory=list)  # per figure: the control clicked, where the drawing changed
+
+
+def _evaluate(browser: Chromium, session: str, expression: str, figure: str | None = None):
+    """The value of ``expression`` (awaited), evaluated in the page; with ``figure``, FIGURE_ID is that id."""
+    if figure is not None:
+        expression = f"((FIGURE_ID) => ({expression.strip()}))({json.dumps(figure)})"
+    reply = browser.send("Runtime.evaluate", {"expression": expression, "awaitPromise": True, "returnByValue": True},
+                         session=session)
+    if "exceptionDetails" in reply:
+        raise RuntimeError(f"the page script failed: {reply['exceptionDetails']}")
+    return reply["result"]["value"]
+
+
+def click(browser: Chromium, session: str, x: float, y: float) -> None:
+    """A reader's left click at (x, y) of the viewport: the mouse moved there, pressed and released."""
+    for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+        browser.send("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y, "button": "left",
+                                                  "buttons": 0 if kind == "mouseMoved" else 1, "clickCount": 1},
+                     session=session)
+
+
+def drive_figures(browser: Chromium, session: str, report: PageReport) -> None:
+    """Click each interactive figure of the page once (its slider, legend entry or menu button) and
+    check that what it draws changed."""
+    figures = _evaluate(browser, session, FIGURES)
+    for figure in figures:
+        if not figure["drawn"]:
+            report.problems.append(f"interactive figure {figure['id']} was not drawn")
+            continue
+        report.interactive += 1
+        target = json.loads(_evaluate(browser, session, FIGURE_TARGET, figure["id"]))
+        if target["control"] is None:
+            report.problems.append(f"interactive figure {figure['id']} has no slider, legend or menu to use")
+            continue
+        before = _evaluate(browser, session, FIGURE_DRAWING, figure["id"])
+        click(browser, session, target["x"], target["y"])
+        time.sleep(0.5)
+        after = _evaluate(browser, session, FIGURE_DRAWING, figure["id"])
+        if after == before:
+            report.problems.append(f"interactive figure {figure['id']}: a click on its {target['control']} "
+                                   "changed nothing")
+        else:
+            report.answered.append(target["control"])
 
 
 def _problems_from_events(events: list[dict]) -> list[str]:
@@ -234,6 +318,7 @@ def check_page(browser: Chromium, html: Path, screenshot: Path) -> PageReport:
     report.problems += ["a widget area with nothing drawn in it" for w in seen["widgets"] if not w["drawn"]]
     report.problems += [f"link to a missing file: {link}" for link in sorted(set(seen["links"]))
                         if not Path(unquote(urlsplit(link).path)).exists()]
+    drive_figures(browser, session, report)
     height = min(int(seen["height"]), MAX_SCREENSHOT_HEIGHT)
     browser.send("Emulation.setDeviceMetricsOverride",
                  {"width": 1280, "height": height, "deviceScaleFactor": 1, "mobile": False}, session=session)
@@ -280,7 +365,9 @@ def main(argv: list[str] | None = None) -> int:
     reports = check_book(args.html, args.screenshots)
     for report in reports:
         verdict = "ok" if not report.problems else f"{len(report.problems)} problem(s)"
-        print(f"{report.page}: {verdict} ({report.formulas} formulas, {report.images} images) -> {report.screenshot}")
+        print(f"{report.page}: {verdict} ({report.formulas} formulas, {report.images} images, "
+              f"{report.interactive} interactive figures, answered: {', '.join(report.answered) or '-'}) "
+              f"-> {report.screenshot}")
         for problem in report.problems[:20]:
             print(f"    {problem}")
     return 0 if all(not r.problems for r in reports) else 1

@@ -7,7 +7,9 @@ Copies ``_config.yml``, ``_toc.yml`` and ``book/`` (the executed chapters are wr
 
 - what the pages load from the book itself instead of a CDN: MathJax 3, from the npm registry at
   the version locked in ``tools/npm/package-lock.json`` (``npm ci``), served from
-  ``_static/mathjax/`` (its SVG output needs no web fonts, so it also works from ``file://``);
+  ``_static/mathjax/`` (its SVG output needs no web fonts, so it also works from ``file://``), and
+  plotly.js, from the ``plotly`` package pinned in requirements.txt, served as ``_static/plotly.min.js``
+  (``book/_ext/interactive_pages.py`` loads it on the pages that draw an interactive figure);
 - the Jupyter-native student notebooks (``notebooks/student/``), the results JSON of each chapter and
   the stored runs a chapter run on its own fetches (``results/``), published at the root of the book;
 - no solutions when ``_config.yml`` sets sphinx-exercise's ``hide_solutions`` (the published book):
@@ -150,6 +152,15 @@ def install_mathjax() -> str:
     return json.loads((modules / "mathjax" / "package.json").read_text())["version"]
 
 
+def install_plotly() -> str:
+    """plotly.min.js, as the pinned ``plotly`` package bundles it, into the book's static files; its version."""
+    import plotly
+    from plotly.offline import get_plotlyjs_version
+
+    shutil.copy2(Path(plotly.__file__).parent / "package_data" / "plotly.min.js", ASSETS / "plotly.min.js")
+    return get_plotlyjs_version()
+
+
 def drop_widget_state(path: Path) -> None:
     """Remove the widget state nbclient saved with an executed chapter. With it, the page would load
     require.js and the widget manager from a CDN to draw widgets that, without a kernel, cannot
@@ -213,8 +224,10 @@ def stage_generated() -> None:
 def stage_book() -> None:
     stage_sources()
     version = install_mathjax()
+    plotly_version = install_plotly()
     stage_generated()
-    print(f"staged {SOURCE.relative_to(ROOT)} (MathJax {version} in _static/mathjax)", flush=True)
+    print(f"staged {SOURCE.relative_to(ROOT)} (MathJax {version} in _static/mathjax, plotly.js {plotly_version} "
+          "in _static/plotly.min.js)", flush=True)
 
 
 if __name__ == "__main__":
