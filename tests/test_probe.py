@@ -45,7 +45,14 @@ def test_linear_toy_is_affine_and_its_eigenvalues_are_read_back():
     assert result.eig_real_min == pytest.approx(-1.0, abs=1e-6)
     assert result.eig_real_max == pytest.approx(1.0, abs=1e-6)
     assert sorted(set(np.round(result.eigenvalues.real, 6))) == [-1.0, 0.25, 0.5, 1.0]
-    assert "negative" in result.verdict
+    assert "parity reachable" in result.verdict
+
+
+def test_negative_eigenvalues_far_from_minus_one_do_not_make_parity_reachable():
+    """−0.4 alternates a repeated symbol's state with an amplitude 0.4ⁿ: gone long before length 200."""
+    result = probe(DiagonalToy([[1.0, 0.5], [-0.4, 0.25]]), 2)
+    assert result.eig_real_min == pytest.approx(-0.4, abs=1e-6)
+    assert "none at -1" in result.verdict and "parity reachable" not in result.verdict
 
 
 def test_positive_toy_verdict():
@@ -108,6 +115,8 @@ def test_rwkv7_is_affine_and_its_token_shift_adds_zero_eigenvalues(layout):
     declared = result.declared_min
     assert result.eig_real_min == pytest.approx(min(0.0, declared), abs=1e-5)
     assert result.eig_real_max == pytest.approx(result.declared_max, abs=1e-5)
+    assert result.floor == pytest.approx(np.exp(-np.exp(-0.5)) - 1) and result.declared_min > result.floor
+    assert "above -0.455 by its parametrisation" in result.verdict and "no parity" in result.verdict
 
 
 def test_mlstm_is_linear_in_other_coordinates(layout):

@@ -48,6 +48,8 @@ class LowRank(nn.Sequential):
 
 class RWKV7TimeMix(nn.Module):
     LAW = "diag(w_t) − diag(α_t) κ̂ κ̂ᵀ, w_t ∈ (0.545, 1), α_t ∈ (0, 1): real eigenvalues in (−0.455, 1)"
+    EIGENVALUE_FLOOR = DECAY_FLOOR - 1
+    """The infimum of the transition's eigenvalues over the parametrisation's range: min w − max α."""
 
     def __init__(self, d_model: int, n_heads: int, rank: int = 8) -> None:
         super().__init__()

@@ -18,7 +18,9 @@ numerically, from the step function alone, so that it runs on any model of the z
    an affine update it is the transition matrix A(x) itself (the same at every state); for a
    nonlinear one it is the local linearisation and changes with the state. Its eigenvalues are what
    the theory of Sarrof et al. (2024) and Grazzi et al. (2025) is about: a linear recurrence whose
-   transition eigenvalues stay in [0, 1] cannot keep parity in finite precision.
+   transition eigenvalues stay in [0, 1] cannot keep parity in finite precision, and negative ones
+   are not enough either unless one comes close to −1 (:data:`NEAR_MINUS_ONE`): a symbol read again
+   and again multiplies the alternating part of the state by |λ| < 1 each time, until it is lost.
 
 Everything runs in float64 on a copy of the model; Jacobians come from central differences,
 evaluated for all state directions in one batched step, so the probe needs no autograd through the
@@ -48,6 +50,12 @@ from ..runtime import model_device
 
 StepFn = Callable[[torch.Tensor, Any], tuple[torch.Tensor, Any]]
 InitFn = Callable[..., Any]
+
+NEAR_MINUS_ONE = 0.01
+"""How close to −1 an eigenvalue must come for the probe to call parity reachable. A symbol read again
+and again alternates the state along an eigenvalue λ < 0 with an amplitude |λ|ⁿ; parity needs the
+alternation to last, and 0.99²⁰⁰ ≈ 0.13 still separates the two parities at Chapter 4's longest test
+length, where 0.9²⁰⁰ ≈ 7·10⁻¹⁰ is below float32's resolution."""
 
 
 # ---- access to a model's state ----------------------------------------------------------------
@@ -153,7 +161,9 @@ class StateLayout:
 # ---- the probe --------------------------------------------------------------------------------
 @dataclass
 class ProbeResult:
-    """What the probe measured on one model (``eigenvalues``: every sampled one, complex)."""
+    """What the probe measured on one model (``eigenvalues``: every sampled one, complex). ``floor`` is
+    not measured: it is the smallest eigenvalue the model's parametrisation allows, where a mixer states
+    it (``EIGENVALUE_FLOOR``, RWKV-7's min w − max α), NaN where none does."""
 
     model: str
     fixed_state: bool
@@ -169,6 +179,7 @@ class ProbeResult:
     negative_fraction: float = float("nan")
     declared_min: float = float("nan")
     declared_max: float = float("nan")
+    floor: float = float("nan")
     eigenvalues: np.ndarray = field(default_factory=lambda: np.zeros(0, complex), repr=False)
 
     @property
@@ -181,8 +192,14 @@ class ProbeResult:
                     + (": negative eigenvalues" if self.declared_min < -1e-3 else ": eigenvalues in [0, 1]"))
         if not self.affine:
             return "nonlinear in the state: can be recurrence-complete"
+        if self.floor > -1 + NEAR_MINUS_ONE:
+            return (f"linear, every eigenvalue above {self.floor:.3f} by its parametrisation: a repeated symbol's "
+                    "states converge, no parity in finite precision; not recurrence-complete")
+        if self.eig_real_min <= -1 + NEAR_MINUS_ONE:
+            return "linear, with an eigenvalue at -1: parity reachable, not recurrence-complete"
         if self.eig_real_min < -1e-3:
-            return "linear, with negative eigenvalues: parity reachable, not recurrence-complete"
+            return (f"linear, negative eigenvalues down to {self.eig_real_min:.2f}, none at -1 here (parity needs "
+                    "one): not recurrence-complete")
         return "linear, eigenvalues in [0, 1]: no parity, not recurrence-complete"
 
     def row(self) -> dict:
@@ -278,6 +295,7 @@ def probe(model: SequenceModel, vocab: int, *, name: str = "", n_states: int = 3
             eigenvalues.append(torch.linalg.eigvals(j).cpu().numpy())
     values = np.concatenate(eigenvalues)
     superposition = max(errors)
+    floors = [m.EIGENVALUE_FLOOR for m in model.modules() if hasattr(m, "EIGENVALUE_FLOOR")]
     low = high = float("nan")
     if declared.is_linear_recurrent(model):  # the zoo's own statement of A_t, as a cross-check
         tokens = torch.randint(0, vocab, (8, 40), generator=generator).to(model_device(model))
@@ -289,7 +307,7 @@ def probe(model: SequenceModel, vocab: int, *, name: str = "", n_states: int = 3
         eig_real_min=float(values.real.min()), eig_real_max=float(values.real.max()),
         eig_abs_max=float(np.abs(values).max()), eig_imag_max=float(np.abs(values.imag).max()),
         negative_fraction=float((values.real < -1e-3).mean()), declared_min=low, declared_max=high,
-        eigenvalues=values,
+        floor=min(floors, default=float("nan")), eigenvalues=values,
     )
 
 
