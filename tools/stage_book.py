@@ -19,14 +19,15 @@ Copies ``_config.yml``, ``_toc.yml`` and ``book/`` (the executed chapters are wr
 - ``html_baseurl`` (sitemap, canonical links): the GitHub Pages address of the repository in ``_config.yml``;
 - no saved widget state (each widget output carries a figure of its first state instead);
 - a chapter card on top of each executed chapter, the list of results on the landing page and the
-  syllabus on the teaching page.
+  syllabus on the teaching page;
+- the landing page's thesis figure, reading time and prerequisites, and the closing page's table of
+  what each chapter measured (``tools/front_page.py``).
 
 Staging again replaces what it generated; ``npm ci`` runs once per lock file.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import shutil
 import subprocess
@@ -45,10 +46,6 @@ ASSETS = SOURCE / "_assets"  # html_static_path in _config.yml: copied into the 
 EXTRA = SOURCE / "_extra"    # html_extra_path in _config.yml: copied to the root of the built book
 RESULTS = BUILD / "results"
 RESULTS_MARKER = "<!-- results of this build -->"  # in book/intro.md: replaced by the table of results
-FIGURE_MARKER = "<!-- book figure -->"  # in book/intro.md: replaced by the cell tagged book-figure, as run
-FIGURE_CAPTION = ("The book's argument in one figure (Chapter 4, as measured by this build): linear recurrences whose "
-                  "transition eigenvalues lie in [0, 1] stay at chance on parity beyond the training lengths, the LSTM "
-                  "and the [-1, 1] variants keep it; colours show accuracy above chance, in both panels.")
 SYLLABUS_MARKER = "<!-- syllabus -->"  # in book/teaching.md: replaced by the syllabus (book/chapters.yml)
 CITE_MARKER = "<!-- cite this book -->"  # in book/teaching.md: replaced by a BibTeX entry from CITATION.cff
 MATHJAX_PARTS = ("tex-svg-full.js", "a11y", "adaptors", "input", "output/svg", "output/svg.js", "sre", "ui")
@@ -172,27 +169,11 @@ def drop_widget_state(path: Path) -> None:
         nbformat.write(notebook, path)
 
 
-def book_figure(chapters: list[str]) -> str:
-    """The image of the executed cell tagged ``book-figure``, saved beside intro.md, as Markdown."""
-    import nbformat
-
-    for chapter in chapters:
-        executed = SOURCE / f"{chapter}.ipynb"
-        if not executed.exists():
-            continue
-        for cell in nbformat.read(executed, as_version=4).cells:
-            if "book-figure" in cell.metadata.get("tags", []):
-                images = [o["data"]["image/png"] for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
-                if images:
-                    (SOURCE / "book" / "book-figure.png").write_bytes(base64.b64decode(images[0]))
-                    return f"```{{figure}} book-figure.png\n:width: 100%\n\n{FIGURE_CAPTION}\n```"
-    return "*(The book's figure appears here once Chapter 4 has been executed.)*"
-
-
 def stage_generated() -> None:
     """Notebooks, results, chapter cards and the landing page's results list."""
     from tools.chapter_cards import add_card, results_table, syllabus
     from tools.colab import inputs_archive
+    from tools.front_page import stage_pages
     from tools.export_notebooks import VERSIONS, chapters_in_toc, export
 
     timings = read_json(RESULTS / "timings.json", default={})
@@ -215,7 +196,8 @@ def stage_generated() -> None:
             results[chapter] = read_json(path, default={})
     intro = SOURCE / "book" / "intro.md"
     text = intro.read_text().replace(RESULTS_MARKER, results_table(chapters_in_toc(), results, timings))
-    intro.write_text(text.replace(FIGURE_MARKER, book_figure(chapters_in_toc())))
+    intro.write_text(text)
+    stage_pages(SOURCE / "book", RESULTS, chapters_in_toc(), results)  # thesis figure, reading time, conclusion
     teaching = SOURCE / "book" / "teaching.md"
     text = teaching.read_text().replace(SYLLABUS_MARKER, syllabus(chapters_in_toc(), timings))
     teaching.write_text(text.replace(CITE_MARKER, citation()))
