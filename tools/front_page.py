@@ -44,6 +44,7 @@ def reading_and_prerequisites(chapters: list[str], cards: dict) -> str:
     needs first (Chapter 1's prerequisites, then what each later chapter adds)."""
     words = sum(prose_words(chapter) for chapter in chapters)
     first = cards[chapters[0]]["prerequisites"]
+    first = [item.replace("this chapter", f"Chapter {chapter_number(chapters[0])}") for item in first]
     first = [first[0][:1].upper() + first[0][1:], *first[1:]]
     later = [f"{item} (Chapter {chapter_number(chapter)})" for chapter in chapters[1:]
              for item in cards.get(chapter, {}).get("prerequisites", []) if not item.startswith("Chapter")]
