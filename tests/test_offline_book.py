@@ -1,5 +1,6 @@
 """The built book as a reader without a network meets it: every page opened in headless Chromium
-from file://, inside a network namespace of its own (tools/check_pages.py), and the widget's static
+from file://, inside a network namespace of its own (tools/check_pages.py), every interactive figure of
+a chapter page clicked (its slider, legend entry or menu) and found changed, and the widget's static
 stand-in."""
 
 from __future__ import annotations
@@ -41,11 +42,16 @@ def test_every_page_reads_offline_in_chromium(built_book):
     assert {"book/intro.html", "chapters/04_recurrence_completeness.html"} <= names
     reports = check_book(built_book, SCREENSHOTS)
     for report in reports:
-        print(f"{report.page}: {report.formulas} formulas, {report.images} images -> {report.screenshot}")
+        print(f"{report.page}: {report.formulas} formulas, {report.images} images, {report.interactive} interactive "
+              f"figures ({', '.join(report.answered)}) -> {report.screenshot}")
     problems = {report.page: report.problems for report in reports if report.problems}
     assert not problems, problems
     chapters = [r for r in reports if "/chapters/" in r.page]
     assert chapters and all(r.formulas > 0 and r.images >= 2 for r in chapters)
+    # each chapter page: at least two figures a reader can manipulate, each of which answered a click
+    # (a figure not drawn, or unchanged by its click, is among the problems above)
+    interactive = {r.page: (r.interactive, len(r.answered)) for r in chapters}
+    assert all(drawn >= 2 and answered == drawn for drawn, answered in interactive.values()), interactive
     assert all(Path(r.screenshot).stat().st_size > 10_000 for r in reports)
 
 
