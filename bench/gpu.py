@@ -16,7 +16,7 @@ On a machine with CUDA it spends at most ``--budget`` seconds (8 minutes by defa
   deterministic settings promise (the operations that warned they are not deterministic are listed
   under the table);
 * a row per chapter and profile: the run engine's estimate of its wall time here with
-  ``device="auto"`` (:func:`~recur_tutorial.experiments.estimate.estimate`: one worker per GPU, the
+  ``device="auto"`` (:func:`~recur_tutorial.engine.estimate.estimate`: one worker per GPU, the
   other cores for the runs that stay on the CPU).
 
 A row not reached within the budget says so. Exit status 1 if any losses disagree. Without CUDA the
@@ -36,9 +36,9 @@ import torch
 
 from recur_tutorial import models, runtime, tasks
 from recur_tutorial.emulated_device import DEVICE, EmulatedDevice
-from recur_tutorial.experiments.engine import usable_cores
-from recur_tutorial.experiments.estimate import estimate, format_seconds
-from recur_tutorial.experiments.profiles import PROFILES
+from recur_tutorial.engine.executors import usable_cores
+from recur_tutorial.engine.estimate import estimate, format_seconds
+from recur_tutorial.engine.profiles import PROFILES
 from recur_tutorial.experiments.sweep import CHAPTERS, chapter_runs
 from recur_tutorial.training import Curriculum, train
 

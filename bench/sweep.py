@@ -15,8 +15,9 @@ import statistics
 import tempfile
 import time
 
-from recur_tutorial.experiments import chomsky, run_grid
-from recur_tutorial.experiments.provenance import device_name
+from recur_tutorial.engine import run_grid
+from recur_tutorial.experiments import chomsky
+from recur_tutorial.engine.provenance import device_name
 
 TASKS = ("parity_check", "cycle_navigation")
 MODELS = ("rnn", "lstm")

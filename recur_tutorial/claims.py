@@ -183,8 +183,8 @@ class Claims(Assertions):
         torch, device, the run engine's workers, date) to ``directory/<chapter>.json``; then assert
         them all: raise in strict mode, print a warning that names each one that does not hold in
         warn mode (:func:`claims_mode`)."""
-        from .experiments.engine import usable_cores
-        from .experiments.provenance import provenance
+        from .engine.executors import usable_cores
+        from .engine.provenance import provenance
 
         mode = claims_mode()
         path = write_json(

@@ -34,7 +34,7 @@ def fetch_missing(published: str, results_dir: str | os.PathLike, files: list[st
     files are missing; with ``runs``, the archive is fetched only when the profile's store in
     ``results_dir`` lacks one of them. Returns the paths written. A download that fails prints why
     and leaves the chapter to compute what it needs."""
-    from .experiments.store import open_store
+    from .engine.store import open_store
 
     results_dir = Path(results_dir)
     if runs is not None and all(open_store(results_dir, profile).done(run) for run in runs):

@@ -162,8 +162,8 @@ def test_front_matter_and_bibliography_are_built(built_book):
 def test_the_book_trains_every_run_once_and_only_the_runs_its_chapters_list(built_book):
     """Every chapter gets its models from the profile's run store: in one build each run key is
     fitted once, and the store holds exactly the runs that the chapters' run lists declare."""
-    from recur_tutorial.experiments import Store
-    from recur_tutorial.experiments.store import run_id
+    from recur_tutorial.engine import Store
+    from recur_tutorial.engine.store import run_id
     from recur_tutorial.experiments.sweep import CHAPTERS, chapter_runs
 
     store = Store(BUILD / "results" / "store" / "quick")

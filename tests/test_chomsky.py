@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from recur_tutorial.experiments import chomsky
-from recur_tutorial.experiments.profiles import PROFILES
+from recur_tutorial.engine.profiles import PROFILES
 
 
 @pytest.mark.parametrize("profile", PROFILES)

@@ -106,7 +106,7 @@ def test_learned_positions_refuse_sequences_longer_than_the_table():
         (lambda: rt.Curriculum(5, 2), "min_length <= max_length"),
         (lambda: rt.Curriculum(1, 40, kind="random"), "unknown curriculum"),
         (lambda: rt.evaluate(rt.models.build("lstm", layout_for()), layout_for(), []), "test lengths"),
-        (lambda: rt.experiments.profile_settings("fast", {}), "unknown profile 'fast'; allowed: 'quick', 'full'"),
+        (lambda: rt.engine.profile_settings("fast", {}), "unknown profile 'fast'; allowed: 'quick', 'full'"),
     ],
 )
 def test_bad_settings_fail_with_a_message_that_says_what_is_allowed(call, message):

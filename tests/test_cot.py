@@ -7,7 +7,8 @@ import torch
 from recur_tutorial import ConfigError, tasks
 from recur_tutorial.evaluation import evaluate_generation
 from recur_tutorial.exercises import cot as exercises
-from recur_tutorial.experiments import cot, profile_settings, trained_model
+from recur_tutorial.engine import profile_settings, trained_model
+from recur_tutorial.experiments import cot
 from recur_tutorial.runtime import threads
 from recur_tutorial.tasks import greedy_generate
 from recur_tutorial.theory import automata, dfa_transformer

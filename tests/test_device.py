@@ -13,7 +13,8 @@ from recur_tutorial import cli, models, runtime, tasks
 from recur_tutorial.emulated_device import DEVICE, DeviceMismatch, Emulated, EmulatedDevice
 from recur_tutorial.errors import ConfigError
 from recur_tutorial.evaluation import evaluate
-from recur_tutorial.experiments import Run, Store, cot, engine, run_grid
+from recur_tutorial.engine import Run, Store, executors, run_grid
+from recur_tutorial.experiments import cot
 from recur_tutorial.theory.probe import probe
 from recur_tutorial.training import Curriculum, train
 
@@ -153,12 +154,12 @@ def test_local_gpu_runs_get_one_worker_per_gpu(monkeypatch):
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
     run = Run("parity_check", "lstm")
     placed = [(run, torch.device("cuda"))] * 3 + [(run, torch.device("cpu"))] * 4
-    plan = engine.local_plan(placed, workers=4)
+    plan = executors.local_plan(placed, workers=4)
     assert [(size, gpus, len(members)) for size, gpus, members in plan] == [(2, (0, 1), 3), (2, (), 4)]
-    assert engine.local_plan([(run, torch.device("cuda:1"))] * 3, workers=4)[0][:2] == (1, (1,))
-    monkeypatch.setattr(engine, "_GPU", 1)
+    assert executors.local_plan([(run, torch.device("cuda:1"))] * 3, workers=4)[0][:2] == (1, (1,))
+    monkeypatch.setattr(executors, "_GPU", 1)
     monkeypatch.setattr(torch.cuda, "set_device", lambda index: None)
-    assert engine._own_gpu("cuda") == torch.device("cuda", 1) and engine._own_gpu("cpu") == "cpu"
+    assert executors._own_gpu("cuda") == torch.device("cuda", 1) and executors._own_gpu("cpu") == "cpu"
 
 
 def test_device_settings_are_checked():

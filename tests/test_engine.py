@@ -19,9 +19,9 @@ import torch
 
 from recur_tutorial import cli
 from recur_tutorial.errors import ConfigError
-from recur_tutorial.experiments import Run, Store, run_grid, summarise, trained_model
-from recur_tutorial.experiments import chomsky, completeness, cot, depth, engine, revisit
-from recur_tutorial.experiments.profiles import check_settings
+from recur_tutorial.engine import Run, Store, executors, run_grid, trained_model
+from recur_tutorial.experiments import chomsky, completeness, cot, depth, revisit, summarise
+from recur_tutorial.engine.profiles import check_settings
 from recur_tutorial.experiments.sweep import CHAPTERS, chapter_runs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,9 +70,9 @@ def test_runs_start_with_the_most_tokens_to_read(tmp_path):
                train_lengths=(1, 10))
     more_steps = Run("parity_check", "lstm", layout="tagging", steps=500, batch_size=8, train_lengths=(1, 10))
     assert (short.work, long.work, more_steps.work) == (400 * 8 * 10, 100 * 8 * 40, 500 * 8 * 10)
-    assert engine.pending_runs([short, long, more_steps], Store(tmp_path)) == [more_steps, short, long]
+    assert executors.pending_runs([short, long, more_steps], Store(tmp_path)) == [more_steps, short, long]
     doubled = dataclasses.replace(long, steps=200)  # 200 × 8 × 40 tokens: more than 500 × 8 × 10
-    assert engine.pending_runs([short, more_steps, doubled], Store(tmp_path))[0] is doubled
+    assert executors.pending_runs([short, more_steps, doubled], Store(tmp_path))[0] is doubled
 
 
 def test_the_store_gives_the_trained_model_without_training_again(tmp_path, monkeypatch):
@@ -115,7 +115,7 @@ def test_a_loss_that_is_not_finite_fails_the_run(tmp_path, monkeypatch):
 
 SWEEP_SCRIPT = """
 import sys
-from recur_tutorial.experiments import Run, run_grid
+from recur_tutorial.engine import Run, run_grid
 
 if __name__ == "__main__":
     runs = [Run("parity_check", "lstm", seed=seed, layout="tagging", steps=60, batch_size=16,
@@ -247,7 +247,7 @@ def test_every_chapter_lists_its_runs_with_distinct_keys():
 def test_chapter_script_sweep_prints_an_estimate_for_the_full_profile(tmp_path):
     env = dict(os.environ, RECUR_TUTORIAL_PROGRESS="0")
     code = textwrap.dedent("""
-        from recur_tutorial.experiments.estimate import estimate
+        from recur_tutorial.engine.estimate import estimate
         from recur_tutorial.experiments import chomsky
         runs = chomsky.runs("full", tasks=["parity_check"], models=["lstm"])
         print(estimate(runs, workers=2))

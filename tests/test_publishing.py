@@ -93,7 +93,7 @@ def test_the_published_book_is_staged_without_solutions(tmp_path):
 
 def test_chapter_5_run_alone_fetches_what_earlier_chapters_computed(tmp_path, capsys):
     from recur_tutorial.experiments import completeness
-    from recur_tutorial.experiments.store import open_store
+    from recur_tutorial.engine.store import open_store
     from recur_tutorial.fetch import fetch_missing
 
     chapter = "chapters/05_recurrent_transformers"

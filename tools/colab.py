@@ -88,7 +88,7 @@ def preamble_cells(chapter: str, timings: dict) -> tuple[list, list]:
 def inputs_archive(chapter: str, results: Path, out: Path, profile: str = "quick") -> Path | None:
     """Zip the stored runs (weights and records, under ``store/<profile>/``) that ``chapter`` reads from
     other chapters (``reads: runs`` in book/chapters.yml); None when it reads none or they are not stored."""
-    from recur_tutorial.experiments.store import open_store
+    from recur_tutorial.engine.store import open_store
 
     store = open_store(results, profile)  # the chapters' store, keyed as the build keyed it
     paths = []

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from recur_tutorial.claims import MODE_VARIABLE, MODES  # noqa: E402
 from recur_tutorial.errors import ConfigError  # noqa: E402
-from recur_tutorial.experiments.profiles import PROFILES  # noqa: E402
+from recur_tutorial.engine.profiles import PROFILES  # noqa: E402
 from recur_tutorial.results import read_json, write_json  # noqa: E402
 from recur_tutorial.runtime import DEVICE_SETTINGS, check_device_setting  # noqa: E402
 from tools.stage_book import stage_book  # noqa: E402

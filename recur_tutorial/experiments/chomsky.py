@@ -16,9 +16,9 @@ from ..claims import Claims, Measured
 from ..evaluation import SOLVED
 from ..published import published_scores
 from ..tables import chance_level
-from .families import family_run, family_settings, task_override
-from .profiles import profile_settings
-from .run import Run
+from ..engine.families import family_run, family_settings, task_override
+from ..engine.profiles import profile_settings
+from ..engine.run import Run
 from .summary import per_seed
 
 QUICK_TASKS = ("parity_check", "cycle_navigation", "count_anbn", "reverse_string", "bracket_matching",

@@ -19,9 +19,9 @@ import torch
 
 from .. import models
 from ..evaluation import SOLVED
-from .families import family_run
-from .profiles import profile_settings
-from .run import Run, distinct
+from ..engine.families import family_run
+from ..engine.profiles import profile_settings
+from ..engine.run import Run, distinct
 from .summary import per_seed
 
 WIDTH = 32

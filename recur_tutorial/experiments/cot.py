@@ -24,9 +24,9 @@ from ..errors import check
 from ..models.transformer import Transformer
 from ..runtime import model_device, threads
 from ..tasks.generation import greedy_generate
-from .families import family_run
-from .profiles import profile_settings
-from .run import Run
+from ..engine.families import family_run
+from ..engine.profiles import profile_settings
+from ..engine.run import Run
 
 
 # ---- generation and attention ----------------------------------------------------------------------
@@ -318,7 +318,7 @@ def multiplication_table(store, runs, n: int) -> pd.DataFrame:
 
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:
-    """Per task, model and seed of a generation table (:func:`~recur_tutorial.experiments.run_grid` on
+    """Per task, model and seed of a generation table (:func:`~recur_tutorial.engine.run_grid` on
     :func:`cot_runs`): mean accuracy within the training lengths, the mean and the minimum beyond
     them, and the fraction of sequences whose whole trace was right beyond them."""
     keys = ["task", "model", "seed"]

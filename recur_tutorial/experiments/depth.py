@@ -23,10 +23,10 @@ import pandas as pd
 
 from ..evaluation import checked_lengths
 from ..training import Curriculum
-from .engine import run_grid
-from .families import family_run
-from .profiles import profile_settings
-from .run import Run
+from ..engine.executors import run_grid
+from ..engine.families import family_run
+from ..engine.profiles import profile_settings
+from ..engine.run import Run
 
 GROUPS = ("S3", "A4xZ5", "A5")
 """The word problems of the chapter: S3 (solvable, order 6), A4xZ5 (solvable, order 60) and A5

@@ -22,9 +22,9 @@ from ..evaluation import SOLVED
 from ..results import read_json
 from ..training import loss_and_accuracy
 from . import completeness
-from .families import family_run
-from .profiles import profile_settings
-from .run import Run
+from ..engine.families import family_run
+from ..engine.profiles import profile_settings
+from ..engine.run import Run
 
 
 @dataclass(frozen=True)

@@ -60,9 +60,9 @@ from ..errors import check, check_choice
 from ..evaluation import SOLVED
 from ..results import read_json, write_atomic, write_json
 from . import chomsky
-from .engine import run_grid, usable_cores
-from .provenance import ROOT, provenance
-from .run import Run
+from ..engine.executors import run_grid, usable_cores
+from ..engine.provenance import ROOT, provenance
+from ..engine.run import Run
 from .sweep import CHAPTERS, chapter_runs
 
 SEEDS = tuple(range(10))

@@ -1,4 +1,5 @@
-"""Tables of a sweep: accuracy per length, and per task and model the scores over seeds.
+"""Per task and model, the scores over seeds of a sweep's per-length table
+(:func:`~recur_tutorial.engine.run_grid`).
 
 A seed's *score* is its mean accuracy over the tested lengths beyond training (Delétang et al.), its
 *in-distribution* accuracy the mean over the tested training lengths.
@@ -11,20 +12,6 @@ import pandas as pd
 from ..claims import Measured
 
 PER_SEED = ["score", "worst_beyond", "in_distribution"]
-TABLE_COLUMNS = ["task", "model", "seed", "length", "accuracy", "beyond_training"]
-
-
-def per_length_table(pairs) -> pd.DataFrame:
-    """One row per (run, tested length) from (run, record) pairs; any extra column an evaluator
-    wrote (``trace right``, ``seconds``) comes along, and ``train_seconds`` is the run's."""
-    frames = [
-        pd.DataFrame({"task": run.task, "model": run.name, "seed": run.seed, "length": record["lengths"],
-                      "accuracy": record["accuracy"],
-                      "beyond_training": [n > run.train_lengths[1] for n in record["lengths"]],
-                      **record.get("columns", {}), "train_seconds": record["train_seconds"]})
-        for run, record in pairs
-    ]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TABLE_COLUMNS)
 
 
 def per_seed(table: pd.DataFrame) -> pd.DataFrame:

@@ -12,11 +12,11 @@ import sys
 
 from ..errors import ConfigError, check_choice
 from ..runtime import CPU_FASTER, DEVICE_SETTINGS
-from .engine import BACKENDS, run_grid, usable_cores
-from .estimate import estimate
-from .profiles import PROFILES
-from .run import Run
-from .store import DEFAULT_DEVICE, Store
+from ..engine.executors import BACKENDS, run_grid, usable_cores
+from ..engine.estimate import estimate
+from ..engine.profiles import PROFILES
+from ..engine.run import Run
+from ..engine.store import DEFAULT_DEVICE, Store
 
 CHAPTERS = {1: "chomsky", 2: "depth", 3: "cot", 4: "completeness", 5: "revisit"}
 """Chapter number → its module in :mod:`recur_tutorial.experiments`; each has ``runs(profile)``."""

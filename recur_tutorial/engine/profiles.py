@@ -3,7 +3,7 @@ the papers' protocols), and the one shape of a chapter's settings table.
 
 Every chapter's ``SETTINGS`` is ``{"quick": {...}, "full": {...}}``; both profiles have the same keys,
 among them ``steps``, ``batch_size`` and ``overrides`` (see
-:mod:`recur_tutorial.experiments.families`); :func:`profile_settings` is the one way to read them.
+:mod:`recur_tutorial.engine.families`); :func:`profile_settings` is the one way to read them.
 """
 
 from __future__ import annotations

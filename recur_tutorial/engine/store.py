@@ -123,7 +123,7 @@ class Store:
 
     def history(self, run: Run) -> pd.DataFrame:
         """The training history kept in the record of ``run`` (step, length, loss, accuracy; at most
-        :data:`~recur_tutorial.experiments.run.HISTORY_POINTS` rows)."""
+        :data:`~recur_tutorial.engine.run.HISTORY_POINTS` rows)."""
         return pd.DataFrame(self.finished(run)["history"])[list(HISTORY_COLUMNS)]
 
     def model(self, run: Run, device=None):

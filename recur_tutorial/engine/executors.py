@@ -34,7 +34,7 @@ from ..runtime import progress_bar
 from .provenance import provenance
 from .run import Run
 from .store import Store
-from .summary import per_length_table
+from .table import per_length_table
 
 BACKENDS = ("local", "ray")
 RAY_VERSION = "2.60.0"
