@@ -22,10 +22,16 @@ it tests the code and is no evidence about the models: record it with ``claims.c
 its in-distribution accuracy, its accuracy at one length), so that a claim reads as one line:
 ``claims.at_least("...", measured.score("LSTM", "min"), 0.9)``; :meth:`Claims.seeds_at_least`
 counts the seeds that meet a bound, for a claim of the form "k of 3 seeds".
+
+A chapter ends on :meth:`Claims.checklist`: each finding as one line a reader reads ("✓ stack_rnn
+solves reverse_string (score beyond training): 3 of 3 seeds at ≥ 0.9 (≥ 2 needed)"), written from
+the claim's own record, in a collapsed block with the numbers (value, bound, each seed's value) one
+click further, and the checks of the implementation in a block of their own.
 """
 
 from __future__ import annotations
 
+import html
 import math
 import os
 from pathlib import Path
@@ -35,6 +41,7 @@ import pandas as pd
 
 from .errors import check, check_choice
 from .results import write_json
+from .tables import html_table, number_text
 
 AGGREGATES = ("min", "max", "mean")
 MODES = ("strict", "warn")
@@ -153,7 +160,8 @@ class Assertions:
         self.records.append({"claim": f"{claim} [seeds with a value {relation} {bound:g}, of {len(per_seed)}]",
                              "value": float(meets.sum()), "relation": ">=", "bound": float(k),
                              "holds": bool(meets.sum() >= k),
-                             "per_seed": {str(seed): float(v) for seed, v in per_seed.items()}})
+                             "per_seed": {str(seed): float(v) for seed, v in per_seed.items()},
+                             "statement": claim, "seed_relation": relation, "seed_bound": float(bound)})
 
     @property
     def failed(self) -> list[dict[str, Any]]:
@@ -162,6 +170,10 @@ class Assertions:
     def table(self) -> pd.DataFrame:
         """The records as a pandas table, for display in the chapter (numbers to three decimals)."""
         return pd.DataFrame(self.records).round(3)
+
+    def checklist(self, title: str = "Findings checked on this run") -> Checklist:
+        """The records as a reader's checklist (:func:`checklist_line`), in a collapsed block."""
+        return Checklist([(title, self.records)])
 
 
 class Claims(Assertions):
@@ -207,3 +219,77 @@ class Claims(Assertions):
     def checks_table(self) -> pd.DataFrame:
         """The checks of the implementation as a pandas table (numbers to three decimals)."""
         return self.checks.table()
+
+    def checklist(self, title: str = "Findings checked on this run") -> Checklist:
+        """The findings, then (when there are any) the checks of the implementation, each as a
+        checklist in a collapsed block of its own (:class:`Checklist`)."""
+        sections = [(title, self.records)]
+        if self.checks.records:
+            sections.append(("Checks of the implementation (evidence about the code, not the models)",
+                             self.checks.records))
+        return Checklist(sections)
+
+
+RELATIONS = {">=": "≥", "<=": "≤"}
+MARKS = {True: "✓", False: "✗"}
+
+
+def value_text(value: float) -> str:
+    """A measured value or bound as a reader reads it: whole numbers (counts) whole, others as
+    :func:`~recur_tutorial.tables.number_text` writes them."""
+    return str(int(value)) if math.isfinite(value) and float(value).is_integer() else number_text(value)
+
+
+def checklist_line(record: dict[str, Any]) -> str:
+    """One claim as a reader reads it, written from its record: its mark (✓ holds, ✗ does not), the
+    statement, and what was measured against what was needed. A claim over seeds reads "k of n seeds
+    at ≥ b (≥ k₀ needed)"; any other reads "measured v (≥ b needed)"."""
+    mark = MARKS[bool(record["holds"])]
+    needed = f"{RELATIONS.get(record['relation'], record['relation'])} {value_text(record['bound'])}"
+    if "seed_bound" in record:
+        seeds = len(record["per_seed"])
+        at = f"{RELATIONS.get(record['seed_relation'], record['seed_relation'])} {record['seed_bound']:g}"
+        return (f"{mark} {record['statement']}: {int(record['value'])} of {seeds} seeds at {at} "
+                f"(≥ {int(record['bound'])} needed)")
+    return f"{mark} {record['claim']}: measured {value_text(record['value'])} ({needed} needed)"
+
+
+def numbers_table(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """The numbers behind a checklist: per claim, the measured value, the bound it needed, whether it
+    holds and, for a claim over seeds, each seed's value."""
+    return pd.DataFrame([{"claim": r.get("statement", r["claim"]), "holds": r["holds"],
+                          "measured": (f"{int(r['value'])} of {len(r['per_seed'])} seeds" if "seed_bound" in r
+                                       else value_text(r["value"])),
+                          "needed": (f"≥ {int(r['bound'])} seeds at {RELATIONS[r['seed_relation']]} {r['seed_bound']:g}"
+                                     if "seed_bound" in r else f"{RELATIONS.get(r['relation'], r['relation'])} "
+                                     f"{value_text(r['bound'])}"),
+                          "per seed": r.get("per_seed")} for r in records])
+
+
+class Checklist:
+    """Sections of claims, each shown in a notebook (and in the book, without a kernel) as a collapsed
+    block: its title and how many of its claims hold, then one :func:`checklist_line` per claim, and a
+    second collapsed block with :func:`numbers_table`. Printed, it is the plain lines."""
+
+    def __init__(self, sections: list[tuple[str, list[dict[str, Any]]]]) -> None:
+        self.sections = sections
+
+    @staticmethod
+    def summary(title: str, records: list[dict[str, Any]]) -> str:
+        return f"{title}: {sum(bool(r['holds']) for r in records)} of {len(records)} hold"
+
+    def __repr__(self) -> str:
+        return "\n\n".join("\n".join([self.summary(title, records), *map(checklist_line, records)])
+                            for title, records in self.sections)
+
+    def _repr_html_(self) -> str:
+        blocks = []
+        for title, records in self.sections:
+            lines = "".join(f"<li>{html.escape(checklist_line(r))}</li>" for r in records)
+            blocks.append(
+                f'<details class="claims-checklist"><summary><strong>{html.escape(self.summary(title, records))}'
+                f"</strong></summary>"
+                f'<ul style="list-style: none; padding-left: 0.5em">{lines}</ul>'
+                f"<details><summary>The numbers behind each line</summary>{html_table(numbers_table(records))}"
+                f"</details></details>")
+        return "".join(blocks)

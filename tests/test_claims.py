@@ -99,3 +99,26 @@ def test_the_readers_build_ends_with_a_warning_naming_each_claim_that_did_not_ho
     (tmp_path / "chapter1.json").unlink()
     execute_chapters.report(["chapters/01_chomsky_hierarchy"])
     assert capsys.readouterr().out == ""
+
+
+def test_the_checklist_is_written_from_each_claim_s_record():
+    claims = Claims("demo")
+    claims.seeds_at_least("stack_rnn solves reverse_string", pd.Series({0: 0.99, 1: 0.95, 2: 0.5}), 0.9, k=2)
+    claims.at_most("the direct answer stays near chance", 0.7, 0.65)
+    assert repr(claims.checklist()).splitlines() == [
+        "Findings checked on this run: 1 of 2 hold",
+        "✓ stack_rnn solves reverse_string: 2 of 3 seeds at ≥ 0.9 (≥ 2 needed)",
+        "✗ the direct answer stays near chance: measured 0.70 (≤ 0.65 needed)",
+    ]
+
+
+def test_the_checklist_keeps_checks_apart_and_the_numbers_one_click_away():
+    claims = Claims("demo")
+    claims.seeds_at_most("x <= y near chance", pd.Series({0: 0.5, 1: 0.61}), 0.65)
+    html = claims.checklist()._repr_html_()
+    assert html.count("<details") == 2 and "Checks of the implementation" not in html  # no checks: no block
+    assert "x &lt;= y" in html and "0: 0.50, 1: 0.61" in html  # escaped; each seed's value in the numbers
+    claims.checks.at_least("the hand-built RNN is exact", 1.0, 1.0)
+    html = claims.checklist()._repr_html_()
+    assert html.count('<details class="claims-checklist">') == 2
+    assert html.index("Findings checked on this run: 1 of 1 hold") < html.index("Checks of the implementation")
