@@ -97,6 +97,9 @@ def test_score_heatmap_colours_the_accuracy_above_chance_and_lists_each_seed():
     assert list(buttons) == ["mean", "worst seed", "best seed"]
     assert buttons["worst seed"]["text"][0][1][1] == "0.60" and buttons["best seed"]["text"][0][1][1] == "0.70"
     assert figure.layout["xaxis"]["title"]["text"] == "model" and figure.layout["yaxis"]["title"]["text"] == "task"
+    # models as rows: the chance levels, given per task, are read per column
+    turned = valid(interactive.score_heatmap(seeds, chance=CHANCE, index="model", columns="task"))
+    assert turned.data[0]["y"] == ["lstm", "transformer"] and turned.data[0]["z"][0] == pytest.approx([0, 0.3125])
 
 
 def test_automaton_steps_one_frame_per_symbol_with_one_pair_unit_on():

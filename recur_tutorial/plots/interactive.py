@@ -178,14 +178,16 @@ def _r(values, digits: int = 4) -> list:
 # ---- accuracy against length ---------------------------------------------------------------------
 def accuracy_curves(table: pd.DataFrame, *, chance=None, train_max=40, panel: str | None = "task",
                     series: str = "model", order: list[str] | None = None, title: str = "",
-                    boundary_label: str = "trained ≤ {:g}", height: int = 470) -> InteractiveFigure:
+                    boundary_label: str = "trained ≤ {:g}", x_title: str = "input length ℓ",
+                    y_title: str = "accuracy (mean over seeds)", height: int = 470) -> InteractiveFigure:
     """Accuracy against input length (``length``, ``accuracy``, ``seed`` columns), one line per
     ``series`` value: the mean over seeds, every seed's accuracy in the hover. With ``panel`` (a column
     with several values) a menu picks the panel shown. ``chance`` and ``train_max`` (a number, or a dict
-    panel → number) mark chance and the training boundary; a legend entry, clicked, hides its series."""
+    panel → number) mark chance and the training boundary (``boundary_label``, formatted with it); a
+    legend entry, clicked, hides its series; ``x_title`` and ``y_title`` name the axes."""
     columns = [series, "length", "accuracy", "seed"] + ([panel] if panel else [])
     _require(table, columns, "accuracy_curves")
-    check(table.accuracy.between(0, 1).all(), "accuracy_curves: accuracies must lie in [0, 1]")
+    check(table.accuracy.dropna().between(0, 1).all(), "accuracy_curves: accuracies must lie in [0, 1]")
     names = [m for m in (order or []) if m in set(table[series])]
     names += [m for m in dict.fromkeys(table[series]) if m not in names]
     styles = series_styles(names)
@@ -218,8 +220,8 @@ def accuracy_curves(table: pd.DataFrame, *, chance=None, train_max=40, panel: st
                                       boundary_label))
     first = panels[0]
     layout = _layout(title or (f"{panel}: {first}" if panel else "accuracy against length"), height,
-                     xaxis={"title": {"text": "input length ℓ"}, "zeroline": False},
-                     yaxis={"title": {"text": "accuracy (mean over seeds)"}, "range": [0, 1.03]},
+                     xaxis={"title": {"text": x_title}, "zeroline": False},
+                     yaxis={"title": {"text": y_title}, "range": [0, 1.03]},
                      shapes=references[0][0], annotations=references[0][1],
                      legend={"orientation": "h", "y": -0.2, "x": 0, "title": {"text": "click to hide or show:"}})
     layout["margin"]["b"] = 110
@@ -243,7 +245,8 @@ def score_heatmap(seeds: pd.DataFrame, *, chance, value: str = "score", index: s
     """An ``index`` × ``columns`` grid of one ``value`` per seed (a table with a ``seed`` column, as
     :func:`~recur_tutorial.experiments.summary.per_seed` gives): each cell shows the mean over seeds and is
     coloured by the accuracy above chance, ``(score − chance) / (1 − chance)`` clipped to [0, 1]
-    (``chance``: one number, or a dict ``index`` value → number); the hover lists every seed's score;
+    (``chance``: one number, or a dict that gives a level to every row or to every column, e.g. task →
+    level whichever way the tasks lie); the hover lists every seed's score;
     buttons show the mean, the worst or the best seed instead. A missing cell stays blank."""
     _require(seeds, [index, columns, "seed", value], "score_heatmap")
     check(chance is not None, "score_heatmap needs chance: one level, or a dict row → level")
@@ -252,13 +255,16 @@ def score_heatmap(seeds: pd.DataFrame, *, chance, value: str = "score", index: s
     cols = [c for c in (column_order or []) if c in set(seeds[columns])]
     cols += [c for c in dict.fromkeys(seeds[columns]) if c not in cols]
     grid = seeds.pivot_table(index=[index, columns], columns="seed", values=value, aggfunc="mean")
-    levels = {r: _per_panel(chance, r, "chance") for r in rows}
+    if isinstance(chance, dict) and not set(rows) <= set(chance) and set(cols) <= set(chance):
+        levels = {(r, c): chance[c] for r in rows for c in cols}  # one level per column
+    else:
+        levels = {(r, c): _per_panel(chance, r, "chance") for r in rows for c in cols}
     stats = {"mean": grid.mean(axis=1), "worst seed": grid.min(axis=1), "best seed": grid.max(axis=1)}
 
     def cells(stat: str):
         scores = [[stats[stat].get((r, c), np.nan) for c in cols] for r in rows]
-        above = [[None if np.isnan(s) else round(float(np.clip((s - levels[r]) / (1 - levels[r]), 0, 1)), 4)
-                  for s in line] for r, line in zip(rows, scores)]
+        above = [[None if np.isnan(s) else round(float(np.clip((s - levels[r, c]) / (1 - levels[r, c]), 0, 1)), 4)
+                  for c, s in zip(cols, line)] for r, line in zip(rows, scores)]
         text = [["" if np.isnan(s) else f"{s:.2f}" for s in line] for line in scores]
         return above, text
 
@@ -363,8 +369,8 @@ def attention_steps(tokens: list[str], maps: np.ndarray, title: str = "") -> Int
                 for layer in range(layers)]
 
     frames = [{"name": str(row + 1), "data": traces(row),
-               "layout": {"title": {"text": f"{title}step {row + 1} of {len(written)}: wrote {tokens[spot]} "
-                                            f"at position {spot}"}}}
+               "layout": {"title": {"text": f"{title + ', ' if title else ''}step {row + 1} of {len(written)}: "
+                                            f"wrote {tokens[spot]} at position {spot}"}}}
               for row, spot in enumerate(written)]
     axes = {}
     for layer in range(layers):
@@ -387,14 +393,15 @@ def eigenvalue_steps(probes, title: str = "transition eigenvalues in the complex
     """One probed model's transition eigenvalues λ per slider step (``probes``: objects with ``model``
     and ``eigenvalues``, as :func:`~recur_tutorial.theory.probe.probe` returns), in the complex plane with
     the unit circle and the interval [0, 1] marked; eigenvalues with a negative real part differ in
-    colour and marker. Repeated eigenvalues (to three decimals) are drawn once."""
+    colour and marker. Eigenvalues equal to two decimals (under 2 pixels apart at the figure's size)
+    are drawn once."""
     check(len(probes) >= 1, "eigenvalue_steps needs at least one probed model")
     for p in probes:
         check(hasattr(p, "model") and hasattr(p, "eigenvalues"),
               f"eigenvalue_steps needs probe results (model, eigenvalues), got {type(p).__name__}")
 
     def traces(values: np.ndarray) -> list[dict]:
-        values = np.unique(np.round(np.asarray(values, dtype=complex), 3))
+        values = np.unique(np.round(np.asarray(values, dtype=complex), 2))
         negative = values.real < -1e-3
         out = []
         for chosen, colour, symbol, name in ((~negative, SERIES_COLOURS[0], "circle", "Re λ ≥ 0"),
@@ -402,7 +409,7 @@ def eigenvalue_steps(probes, title: str = "transition eigenvalues in the complex
             out.append({"type": "scatter", "mode": "markers", "name": f"eigenvalue, {name}",
                         "x": _r(values.real[chosen], 3), "y": _r(values.imag[chosen], 3),
                         "marker": {"color": colour, "symbol": symbol, "size": 8, "opacity": 0.7},
-                        "hovertemplate": "λ = %{x:.3f} %{y:+.3f}i<extra></extra>"})
+                        "hovertemplate": "λ = %{x:.2f} %{y:+.2f}i<extra></extra>"})
         return out
 
     frames = []
