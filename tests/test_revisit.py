@@ -72,6 +72,16 @@ def test_the_closing_line_of_chapter1_counts_the_tasks_solved_on_most_seeds():
     assert revisit.measured_answer("chapter1", {}) == ""
 
 
+def test_the_closing_line_of_chapter2_reads_the_s3_rows_only():
+    depth = [{"group": group, "model": model, "length": length, "accuracy": accuracy}
+             for group, low in (("S3", 1.0), ("A5", 0.02)) for length in (1, 4, 16)
+             for model, accuracy in (("LSTM, 1 layer", low), ("Transformer, 1 layer", low / 4),
+                                     ("Transformer, 4 layers", low / 2))]
+    assert revisit.measured_answer("chapter2", {"depth": depth}) == (
+        "S3 word problem: LSTM at least 1.00 at every n ≤ 16; "
+        "at n = 4, one layer at most 0.25, four layers at least 0.50")
+
+
 def test_chapter5_counts_a_task_solved_from_a_score_of_0_9_as_chapter1_does():
     from recur_tutorial.evaluation import SOLVED
     from recur_tutorial.experiments import chomsky
