@@ -192,20 +192,24 @@ def accuracy_curves(table: pd.DataFrame, *, chance=None, train_max=40, panel: st
     names += [m for m in dict.fromkeys(table[series]) if m not in names]
     styles = series_styles(names)
     panels = list(dict.fromkeys(table[panel])) if panel else [None]
+    keys = [panel, series] if panel else [series]
+    wide = table.pivot_table(index=[*keys, "length"], columns="seed", values="accuracy", aggfunc="mean")
+    seeds, values = list(wide.columns), wide.to_numpy()
+    means = np.nanmean(values, axis=1)
+    seed_text = np.array(["<br>".join(f"seed {s}: {v:.2f}" for s, v in zip(seeds, row) if not np.isnan(v))
+                          for row in values], dtype=object)
+    lengths = wide.index.get_level_values("length").to_numpy()
+    rows_of = wide.reset_index().groupby(keys, sort=False).indices
     data, visible_by_panel, references = [], [], []
     for index, name in enumerate(panels):
-        rows = table[table[panel] == name] if panel else table
         shown = []
         for model in names:
-            curve = rows[rows[series] == model]
-            if curve.empty:
+            at = rows_of.get((name, model) if panel else model)
+            if at is None:
                 continue
-            seeds = curve.pivot_table(index="length", columns="seed", values="accuracy", aggfunc="mean").sort_index()
-            seed_text = ["<br>".join(f"seed {s}: {v:.2f}" for s, v in row.dropna().items())
-                         for _, row in seeds.iterrows()]
             style = styles[model]
             data.append({"type": "scatter", "mode": "lines+markers", "name": str(model), "legendgroup": str(model),
-                         "x": _r(seeds.index, 6), "y": _r(seeds.mean(axis=1)), "customdata": seed_text,
+                         "x": _r(lengths[at], 6), "y": _r(means[at]), "customdata": list(seed_text[at]),
                          "visible": index == 0, "showlegend": True,
                          "line": {"color": style["color"], "width": 2,
                                   "dash": "solid" if style["ls"] == "-" else "dash"},
