@@ -52,6 +52,7 @@ bench: setup
 	$(PY) bench/sweep.py
 	$(PY) bench/memory_rnn.py
 	$(PY) bench/transformer.py
+	$(PY) bench/train_step.py
 
 clean:
 	rm -rf _build .pytest_cache

@@ -78,3 +78,12 @@ def test_gpu_check_without_a_gpu_says_so_and_dry_runs_on_the_emulated_device():
     lines = run("gpu.py", "--dry-run", "--budget", "0", "--models", "lstm", "--chapters", "2", "--profiles", "quick")
     assert "| lstm | — | — | — | not reached within the budget |" in lines
     assert "| chapter 2, quick | — | — | — | not estimated within the budget |" in lines
+
+
+def test_train_step_bench_prints_one_row_per_model_beside_deltanet():
+    lines = run("train_step.py", "--repeats", "1", "--length", "3", "--batch-size", "2", "--models", "RWKV-7", "sLSTM")
+    rows = [line.strip("| ").split(" | ") for line in lines if line.startswith("| ") and not line.startswith("| model")]
+    assert [row[0] for row in rows] == ["DeltaNet [-1, 1]", "RWKV-7", "sLSTM"]
+    reference = float(rows[0][2])
+    for row in rows:  # the last column is the row's time over the reference row's, as printed
+        assert abs(float(row[3]) - float(row[2]) / reference) <= 0.01 + 0.02 * float(row[3]), row
