@@ -1,6 +1,7 @@
 """Command line: ``python -m recur_tutorial train --task parity_check --model lstm``, ``sweep``
 (a chapter's grid, :mod:`recur_tutorial.experiments.sweep`) and ``robustness`` (a chapter's positive
-claims on ten seeds, :mod:`recur_tutorial.experiments.robustness`).
+claims on ten seeds, :mod:`recur_tutorial.experiments.robustness`) and ``atlas`` (the closing chapter's
+records, :mod:`recur_tutorial.experiments.atlas`).
 
 Bad names or impossible settings exit with status 2 and a message that says what is allowed; a run
 whose loss diverges (NaN or infinite) exits with status 1 and names the step, the loss and the
@@ -15,7 +16,7 @@ import sys
 from . import models, tasks
 from .errors import ConfigError, TrainingDiverged
 from .evaluation import evaluate
-from .experiments import robustness, sweep
+from .experiments import atlas, robustness, sweep
 from .runtime import configure_numerics, describe_device, get_device
 from .training import Curriculum, train
 
@@ -61,6 +62,7 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("list", help="list tasks, layouts and models")
     sweep.add_parser(commands)
     robustness.add_parser(commands)
+    atlas.add_parser(commands)
     run = commands.add_parser("train", help="train one model on one task, then print accuracy per length")
     run.add_argument("--task", required=True)
     run.add_argument("--model", required=True)
@@ -85,9 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         print("layouts:", ", ".join(tasks.LAYOUTS.names()))
         print("models: ", ", ".join(models.names()))
         return 0
-    if args.command in ("sweep", "robustness"):
+    if args.command in ("sweep", "robustness", "atlas"):
         try:
-            return (sweep if args.command == "sweep" else robustness).main(args)
+            return {"sweep": sweep, "robustness": robustness, "atlas": atlas}[args.command].main(args)
         except ConfigError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
