@@ -179,12 +179,13 @@ def _r(values, digits: int = 4) -> list:
 def accuracy_curves(table: pd.DataFrame, *, chance=None, train_max=40, panel: str | None = "task",
                     series: str = "model", order: list[str] | None = None, title: str = "",
                     boundary_label: str = "trained ≤ {:g}", x_title: str = "input length ℓ",
-                    y_title: str = "accuracy (mean over seeds)", height: int = 470) -> InteractiveFigure:
+                    y_title: str = "accuracy (mean over seeds)", plot_height: int = 320) -> InteractiveFigure:
     """Accuracy against input length (``length``, ``accuracy``, ``seed`` columns), one line per
     ``series`` value: the mean over seeds, every seed's accuracy in the hover. With ``panel`` (a column
     with several values) a menu picks the panel shown. ``chance`` and ``train_max`` (a number, or a dict
     panel → number) mark chance and the training boundary (``boundary_label``, formatted with it); a
-    legend entry, clicked, hides its series; ``x_title`` and ``y_title`` name the axes."""
+    legend entry, clicked, hides its series; ``x_title`` and ``y_title`` name the axes; the plot area
+    is ``plot_height`` pixels tall, with room above it for the menu and below it for the legend."""
     columns = [series, "length", "accuracy", "seed"] + ([panel] if panel else [])
     _require(table, columns, "accuracy_curves")
     check(table.accuracy.dropna().between(0, 1).all(), "accuracy_curves: accuracies must lie in [0, 1]")
@@ -222,24 +223,28 @@ def accuracy_curves(table: pd.DataFrame, *, chance=None, train_max=40, panel: st
         references.append(_references(_per_panel(train_max, name, "train_max"),
                                       _per_panel(chance, name, "chance") if chance is not None else None,
                                       boundary_label))
-    first = panels[0]
-    layout = _layout(title or (f"{panel}: {first}" if panel else "accuracy against length"), height,
+    def heading(name) -> str:
+        return ", ".join(part for part in (title, f"{panel}: {name}" if panel else "") if part) or "accuracy"
+
+    legend_rows = -(-len(names) // 3)  # about three entries a row at the page's width
+    top, bottom = 95, 90 + 24 * legend_rows  # room for the menu above the plot, the legend below it
+    layout = _layout(heading(panels[0]), plot_height + top + bottom,
                      xaxis={"title": {"text": x_title}, "zeroline": False},
                      yaxis={"title": {"text": y_title}, "range": [0, 1.03]},
                      shapes=references[0][0], annotations=references[0][1],
-                     legend={"orientation": "h", "y": -0.2, "x": 0, "title": {"text": "click to hide or show:"}})
-    layout["margin"]["b"] = 110
+                     legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -70 / plot_height, "yanchor": "top"})
+    layout["margin"].update({"t": top, "b": bottom})
     if panel and len(panels) > 1:
         buttons = [{"label": str(name), "method": "update",
                     "args": [{"visible": [i in shown for i in range(len(data))]},
-                             {"shapes": refs[0], "annotations": refs[1], "title.text": f"{panel}: {name}"}]}
+                             {"shapes": refs[0], "annotations": refs[1], "title.text": heading(name)}]}
                    for name, shown, refs in zip(panels, visible_by_panel, references)]
-        layout["updatemenus"] = [{"type": "dropdown", "buttons": buttons, "x": 1, "xanchor": "right", "y": 1.13,
+        layout["updatemenus"] = [{"type": "dropdown", "buttons": buttons, "x": 1, "xanchor": "right", "y": 1.02,
                                   "yanchor": "bottom", "active": 0, "showactive": True}]
     shown = f", one {panel} at a time ({', '.join(map(str, panels))})" if panel else ""
     alt = (f"Interactive line chart: accuracy (0 to 1) against input length for {len(names)} {series}s "
            f"({', '.join(map(str, names))}){shown}, with the training boundary and chance marked.")
-    return InteractiveFigure({"data": data, "layout": layout}, alt, height)
+    return InteractiveFigure({"data": data, "layout": layout}, alt, layout["height"])
 
 
 # ---- a grid of scores ---------------------------------------------------------------------------------
