@@ -19,7 +19,10 @@ FRONT_MARKER = "<!-- reading time and prerequisites -->"  # in book/intro.md
 MEASURED_MARKER = "<!-- measured by this build -->"  # in book/conclusion.md
 FIGURE_NAME = "book-figure.png"
 WORDS_PER_MINUTE = 150  # a careful reading of technical prose with mathematics
-CHAPTER5_QUESTION = "what does each recurrent Transformer design buy, and what does it give up?"
+LATER_QUESTIONS = {  # revisit.QUESTIONS asks those of Chapters 1-4, for Chapter 5's closing table
+    5: "what does each recurrent Transformer design buy, and what does it give up?",
+    6: "what does every model of the zoo learn on every task, under one protocol?",
+}
 
 
 def chapter_number(chapter: str) -> int:
@@ -99,7 +102,7 @@ def measured_table(chapters: list[str], results: dict[str, dict]) -> str:
         number = chapter_number(chapter)
         key = f"chapter{number}"
         record = results.get(chapter)
-        question = QUESTIONS.get(key, CHAPTER5_QUESTION if number == 5 else "")
+        question = QUESTIONS.get(key, LATER_QUESTIONS.get(number, ""))
         if record is None:
             rows.append(f"| {{doc}}`Chapter {number} <../{chapter}>` | {question} | not run | — |")
             continue
