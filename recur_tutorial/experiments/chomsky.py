@@ -38,7 +38,8 @@ SETTINGS = {
                             "tape_rnn": {"lr": 3e-3, "schedule": "cosine", "batch_size": 128},
                             "transformer": {"steps": 300, "schedule": "cosine"},
                             task_override("lstm", "cycle_navigation"): {"steps": 3000, "lr": 5e-3, "batch_size": 128},
-                            task_override("stack_rnn", "count_anbn"): {"steps": 1000, "lr": 2e-3},
+                            task_override("stack_rnn", "count_anbn"): {"steps": 750, "lr": 2e-3,
+                                                                       "curriculum": "uniform"},
                             task_override("transformer", "count_anbn"): {"steps": 500},
                             task_override("stack_rnn", "bracket_matching"): {"steps": 1500, "lr": 2e-3,
                                                                              "curriculum": "uniform"}}},
@@ -115,6 +116,20 @@ def runs(profile: str, tasks=None, models=None) -> list[Run]:
             for model in task_models if not models or model in models for seed in s["seeds"]]
 
 
+CHOSEN = {task_override("stack_rnn", "count_anbn"): "on lengths 41-60, seeds 100-109: 10 of 10 solve"}
+"""Rows of the quick profile's settings table (a model, or "<model> on <task>") whose settings were
+chosen by the book's protocol: on the validation band of lengths (41-60) and the validation seeds
+100-109, never on the seeds or lengths that the chapter reports; each says what was measured there.
+Every other row was set before that protocol (the chapter's text says how).
+
+The Stack-RNN on ``count_anbn`` (8 of 10 reported seeds at 1000 steps, lr 2e-3, short inputs first):
+seeds whose mean accuracy on lengths 41-60 is at least 0.9, of seeds 100-109, a candidate dropped at
+its second failure: as it was, 1 of 3 (0.55, 0.99, 0.73); with a cosine decay 8 of 10; with 1500 steps
+3 of 5; with every length from the start 9 of 10; the same with 750 steps (as many training tokens as
+before, within 2%) 10 of 10, 0.94-1.00, chosen as the cheapest candidate with at least 9."""
+BEFORE_PROTOCOL = "before the validation protocol"
+
+
 def settings_table(profile: str) -> pd.DataFrame:
     """Per model of ``profile``: its training settings and configuration, as its runs use them; then a
     row per model whose settings differ on one task (named "<model> on <task>")."""
@@ -131,7 +146,8 @@ def settings_row(model: str, task: str, s: dict) -> dict:
     return {"model": task_override(model, task) if task else model, "steps": f["steps"], "batch": f["batch_size"],
             "lr": f["lr"], "warm-up steps": f["warmup"], "lr schedule": f["schedule"], "curriculum": f["curriculum"],
             "configuration": ", ".join(f"{k} {v}" for k, v in model_config(model, s["test_max"]).items())
-            or "defaults"}
+            or "defaults",
+            "chosen": CHOSEN.get(task_override(model, task) if task else model, BEFORE_PROTOCOL)}
 
 
 def seed_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -154,7 +170,9 @@ def length_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 CLAIM_KINDS = ("solves", "fails", "near_chance", "near_chance_inside", "fits", "does_not_fit", "gap")
-"""("solves", task, model, k): at least k seeds solve; ("fails", task, model): no seed solves;
+"""("solves", task, model, k[, rate]): at least k seeds solve, and where the ten-seed table of the robustness
+page finds the cell solved on fewer than 9 of 10 seeds, ``rate`` ("8 of 10") states that rate in the claim;
+("fails", task, model): no seed solves;
 ("near_chance", task, model[, k]): every seed (or at least k) near chance beyond training;
 ("near_chance_inside", ...): and within the training lengths; ("fits", task, model[, k]): every seed (or
 at least k) fits the training lengths;
@@ -170,16 +188,16 @@ CLAIMS = {
         ("does_not_fit", "cycle_navigation", "rnn"),
         ("fails", "cycle_navigation", "transformer"), ("near_chance", "cycle_navigation", "transformer"),
         ("does_not_fit", "cycle_navigation", "transformer"),
-        ("solves", "count_anbn", "stack_rnn", 2), ("fits", "count_anbn", "lstm"), ("fails", "count_anbn", "lstm"),
+        ("solves", "count_anbn", "stack_rnn", 3), ("fits", "count_anbn", "lstm"), ("fails", "count_anbn", "lstm"),
         ("fits", "count_anbn", "transformer", 2), ("fails", "count_anbn", "transformer"),
         ("near_chance", "count_anbn", "transformer"),
         ("solves", "reverse_string", "stack_rnn", 3), ("fails", "reverse_string", "lstm"),
         ("gap", "reverse_string", "lstm", 0.2),
         ("fails", "reverse_string", "transformer"),
         ("near_chance", "reverse_string", "transformer"), ("does_not_fit", "reverse_string", "transformer"),
-        ("solves", "bracket_matching", "stack_rnn", 2), ("fails", "bracket_matching", "transformer"),
+        ("solves", "bracket_matching", "stack_rnn", 2, "8 of 10"), ("fails", "bracket_matching", "transformer"),
         ("near_chance", "bracket_matching", "transformer", 2),
-        ("solves", "duplicate_string", "tape_rnn", 2), ("fails", "duplicate_string", "stack_rnn"),
+        ("solves", "duplicate_string", "tape_rnn", 2, "8 of 10"), ("fails", "duplicate_string", "stack_rnn"),
         ("fails", "duplicate_string", "transformer"), ("near_chance", "duplicate_string", "transformer"),
         ("does_not_fit", "duplicate_string", "transformer"),
     ],
@@ -197,7 +215,8 @@ def check_claims(profile: str, table: pd.DataFrame) -> Claims:
         near = chance_level(task) + NEAR_CHANCE_MARGIN
         k = number[0] if number else None  # how many seeds must meet the bound (None: every seed)
         if kind == "solves":
-            claims.seeds_at_least(f"{model} solves {task} (score beyond training)", score, SOLVES, k)
+            most = f" on most seeds, not all (ten-seed rate {number[1]})" if len(number) > 1 else ""
+            claims.seeds_at_least(f"{model} solves {task}{most} (score beyond training)", score, SOLVES, k)
         elif kind == "fails":
             claims.seeds_at_most(f"{model} does not solve {task} (score beyond training below {SOLVES})", score,
                                  SOLVES - 1e-9)
