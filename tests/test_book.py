@@ -135,8 +135,11 @@ def test_the_landing_page_lists_every_chapter_s_results(built_book):
     page = (built_book / "book/intro.html").read_text()
     assert "2409.09239" in page
     assert "book-figure" in page and "argument in one figure" in page
+    assert "Reading time." in page and "What you need first." in page and "-- reading time" not in page
     for chapter in CHAPTERS:
         assert f'href="../results/chapter{int(Path(chapter).name[:2])}.json"' in page
+    closing = (built_book / "book/conclusion.html").read_text()  # every chapter's row filled from its results
+    assert "measured by this build" in closing and "| not run |" not in closing and "not run</td>" not in closing
 
 
 @pytest.mark.slow
