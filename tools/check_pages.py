@@ -252,8 +252,10 @@ def drive_figures(browser: Chromium, session: str, report: PageReport) -> None:
             continue
         before = _evaluate(browser, session, FIGURE_DRAWING, figure["id"])
         click(browser, session, target["x"], target["y"])
-        time.sleep(0.5)
-        after = _evaluate(browser, session, FIGURE_DRAWING, figure["id"])
+        deadline, after = time.monotonic() + 5, before  # a large figure may take a moment to redraw
+        while after == before and time.monotonic() < deadline:
+            time.sleep(0.25)
+            after = _evaluate(browser, session, FIGURE_DRAWING, figure["id"])
         if after == before:
             report.problems.append(f"interactive figure {figure['id']}: a click on its {target['control']} "
                                    "changed nothing")
