@@ -75,10 +75,12 @@ def card(chapter: str, timings: dict, instructor: bool = False) -> str:
     name = Path(chapter).name
     measured = timings.get(chapter)
     if measured and measured.get("profile") == "quick":
-        ratio = training_work(chapter, "full") / max(training_work(chapter, "quick"), 1)
-        time_line = (f"the quick profile took **{duration(measured['seconds'])}** in the build of this page; "
-                     f"the full profile trains {ratio:,.0f}× as much (steps × batch), about "
-                     f"**{duration(measured['seconds'] * ratio)}** of CPU time at the same rate")
+        quick = training_work(chapter, "quick")
+        ratio = training_work(chapter, "full") / max(quick, 1)
+        time_line = f"the quick profile took **{duration(measured['seconds'])}** in the build of this page; " + (
+            f"the full profile trains {ratio:,.0f}× as much (steps × batch), about "
+            f"**{duration(measured['seconds'] * ratio)}** of CPU time at the same rate" if quick else
+            "it trains nothing in either profile (it reads records kept in the repository)")
     else:
         time_line = "not measured in this build (the chapter was not executed in the quick profile)"
     learn = "\n".join(f"  - {item}" for item in meta["learn"])
@@ -141,7 +143,7 @@ def syllabus(chapters: list[str], timings: dict) -> str:
             f"- **Prerequisites:** {'; '.join(meta['prerequisites'])}.",
             f"- **Lecture:** {meta['lecture']}.",
             f"- **Lab:** {meta['lab']}.",
-            f"- **Homework:** {homework}.",
+            f"- **Homework:** {homework or 'none (a reading chapter)'}.",
         ]))
     return "\n\n".join(sections)
 

@@ -41,11 +41,13 @@ LINEAR = Family(lr=3e-3, curriculum="uniform")
 """The linear recurrences of Chapter 4."""
 
 FAMILIES: dict[str, Family] = {
-    "rnn": RECURRENT, "lstm": RECURRENT, "recurrent_transformer": LINEAR,
+    "rnn": RECURRENT, "gru": RECURRENT, "lstm": RECURRENT, "recurrent_transformer": LINEAR,
     "transformer": ATTENTION, "universal_transformer": ATTENTION, "memory_transformer": ATTENTION,
     "stack_rnn": MEMORY, "tape_rnn": MEMORY,
     **dict.fromkeys(("linear_transformer", "retnet", "rwkv4", "rwkv6", "rwkv7", "mamba", "deltanet", "diagonal_rnn",
                      "gated_deltanet", "deltaproduct", "mlstm", "slstm"), LINEAR),
+    **dict.fromkeys(("mamba_neg", "deltanet_neg", "diagonal_rnn_neg", "gated_deltanet_neg", "deltaproduct_neg"),
+                    LINEAR),
 }
 """Zoo name → its family's defaults."""
 

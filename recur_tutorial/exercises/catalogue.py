@@ -173,6 +173,34 @@ def depth(design, t, layers):
             "Transformer + full-state chain of thought": (t + 1) * layers}[design]
     # END SOLUTION''', "check_sequential_depth(depth)"),
     ),
+    "chapters/06_atlas": (
+        CodingExercise("ex-ch6-verdict", 1, '''\
+from recur_tutorial.exercises.atlas import check_verdict
+
+
+def verdict(score, in_distribution):
+    # BEGIN SOLUTION
+    if score >= 0.9:
+        return "solves"
+    return "fitted, did not generalise" if in_distribution >= 0.95 else "did not fit"
+    # END SOLUTION''', "check_verdict(verdict)"),
+        CodingExercise("ex-ch6-best-of", 1, '''\
+from recur_tutorial.exercises.atlas import check_best_of
+
+
+def best_of(p, k):
+    return 1 - (1 - p) ** k  # SOLUTION''', "check_best_of(best_of)"),
+        CodingExercise("ex-ch6-solved", 1, '''\
+from recur_tutorial.exercises.atlas import check_solved_per_model
+from recur_tutorial.published import published_scores
+
+
+def solved():
+    # BEGIN SOLUTION
+    table = published_scores("deletang2023chomsky")
+    return (table.score >= 0.9).groupby(table.model, sort=False).sum().astype(int).to_dict()
+    # END SOLUTION''', "check_solved_per_model(solved)"),
+    ),
 }
 
 

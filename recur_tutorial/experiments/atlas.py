@@ -54,19 +54,21 @@ per-task changes)."""
 MODEL_CONFIG = {**chomsky.MODEL_CONFIG}
 LAYOUT_OPTIONS = chomsky.LAYOUT_OPTIONS
 FAMILY_OF = {
-    "rnn": "classic RNN", "gru": "classic RNN", "lstm": "classic RNN",
+    "rnn": "Elman RNN", "gru": "gated RNN", "lstm": "gated RNN", "slstm": "gated RNN",
     "stack_rnn": "memory-augmented RNN", "tape_rnn": "memory-augmented RNN",
     "transformer": "Transformer", "universal_transformer": "Transformer", "memory_transformer": "Transformer",
-    "recurrent_transformer": "recurrent Transformer",
-    "slstm": "nonlinear gated (xLSTM)", "mlstm": "linear, eigenvalues in [0, 1]",
+    "recurrent_transformer": "recurrent Transformer", "mlstm": "linear, eigenvalues in [0, 1]",
     **dict.fromkeys(("linear_transformer", "retnet", "rwkv4", "rwkv6", "rwkv7", "mamba", "deltanet", "diagonal_rnn",
                      "gated_deltanet", "deltaproduct"), "linear, eigenvalues in [0, 1]"),
     **dict.fromkeys(("mamba_neg", "deltanet_neg", "diagonal_rnn_neg", "gated_deltanet_neg", "deltaproduct_neg"),
                     "linear, eigenvalues in [-1, 1]"),
 }
-"""Zoo name → the family of its state transition (the heatmap's column groups)."""
-FAMILY_ORDER = ("classic RNN", "memory-augmented RNN", "Transformer", "recurrent Transformer",
-                "nonlinear gated (xLSTM)", "linear, eigenvalues in [0, 1]", "linear, eigenvalues in [-1, 1]")
+"""Zoo name → the family of its state transition (the heatmap's column groups): a nonlinear update
+(Elman), a gated nonlinear update (GRU, LSTM, sLSTM), a controller with a differentiable stack or
+tape, attention over the whole input, attention recurrent over time, and recurrences linear in the
+state with transition eigenvalues in [0, 1] or in [-1, 1] (Grazzi et al.)."""
+FAMILY_ORDER = ("Elman RNN", "gated RNN", "memory-augmented RNN", "Transformer", "recurrent Transformer",
+                "linear, eigenvalues in [0, 1]", "linear, eigenvalues in [-1, 1]")
 LEVELS = {"R": "regular", "DCF": "deterministic context-free", "CS": "context-sensitive"}
 
 
@@ -111,6 +113,27 @@ def runs(tasks=None, models=None, seeds=SEEDS) -> list[Run]:
             for model in (models or model_names())]
 
 
+def settings_table(models=None) -> pd.DataFrame:
+    """Per model (default: every model of the atlas): the training settings and configuration that
+    every one of its runs uses, as the runs are built."""
+    rows = []
+    for model in models or model_names():
+        run = atlas_run("parity_check", model, 0)
+        rows.append({"model": model, "family": FAMILY_OF[model], "steps": run.steps, "batch": run.batch_size,
+                     "lr": run.lr, "warm-up steps": run.train_options["warmup"],
+                     "lr schedule": run.train_options["schedule"], "curriculum": run.curriculum,
+                     "configuration": ", ".join(f"{k} {v}" for k, v in run.model_config.items()) or "defaults"})
+    return pd.DataFrame(rows)
+
+
+def chapter_runs(profile: str) -> list[Run]:
+    """The runs the chapter trains in ``profile``: none (it reads the kept records)."""
+    from ..engine.profiles import PROFILES
+
+    check(profile in PROFILES, f"unknown profile {profile!r}; allowed: {', '.join(PROFILES)}")
+    return []
+
+
 def task_label(record: dict) -> str:
     """The atlas's task label of a kept record (the word problem's group added)."""
     group = record["settings"]["task_options"].get("group")
@@ -119,7 +142,11 @@ def task_label(record: dict) -> str:
 
 def records_table(path: str | Path = RECORDS) -> pd.DataFrame:
     """One row per kept record that finished: task (label), model, seed, score, in_distribution,
-    train_seconds, level, family."""
+    train_seconds, level, family. The records live in the repository: a clear error where the package
+    runs without it (installed from a wheel)."""
+    check(Path(path).exists(), f"the atlas's records are kept in the repository ({RECORDS.relative_to(ROOT)}), "
+                               f"not in the installed package: run this page from a clone, or rebuild them "
+                               f"with python -m recur_tutorial atlas --records {path}")
     rows = [{"task": task_label(r), "model": r["model"], "seed": r["seed"], "score": r["score"],
              "in_distribution": r["in_distribution"], "train_seconds": r["train_seconds"]}
             for r in kept_records.KeptRecords(path).ok()]
@@ -134,6 +161,118 @@ def length_table(path: str | Path = RECORDS) -> pd.DataFrame:
     rows = [{"task": task_label(r), "model": r["model"], "seed": r["seed"], "length": n, "accuracy": a}
             for r in kept_records.KeptRecords(path).ok() for n, a in zip(r["lengths"], r["accuracy"])]
     return pd.DataFrame(rows, columns=["task", "model", "seed", "length", "accuracy"])
+
+
+SOLVES = 0.9
+"""A seed solves a task when its score is at least this (the book's bound)."""
+FITS = 0.95
+"""A seed fits the training lengths when its in-distribution accuracy is at least this."""
+GAP = 0.10
+"""Our best seed and Delétang et al.'s best differ when they are more than this apart (10 points)."""
+
+
+def task_order() -> list[str]:
+    """The atlas's task labels, regular tasks first, then deterministic context-free, then
+    context-sensitive (the suite's order within a level)."""
+    return sorted(TASKS, key=lambda label: list(LEVELS).index(level(label)))
+
+
+def chance(label: str) -> float:
+    """Uniform guessing over the task's output symbols."""
+    task = suite.get(task_name(label), **TASKS[label])
+    return 1 / len(set(task.output_alphabet) - {suite.END})
+
+
+def planned_runs() -> int:
+    return len(TASKS) * len(model_names()) * len(SEEDS)
+
+
+def coverage(table: pd.DataFrame) -> pd.DataFrame:
+    """Per model (in the atlas's order): its family, the runs kept of those planned, and the tasks
+    with at least one kept seed; a model with none is *pending*."""
+    rows = []
+    for model in model_names():
+        mine = table[table.model == model]
+        rows.append({"model": model, "family": FAMILY_OF[model],
+                     "runs kept": f"{len(mine)} of {len(TASKS) * len(SEEDS)}",
+                     "tasks with a seed": f"{mine.task.nunique()} of {len(TASKS)}",
+                     "state": "measured" if len(mine) == len(TASKS) * len(SEEDS) else
+                              "in part" if len(mine) else "pending"})
+    return pd.DataFrame(rows)
+
+
+def cells(table: pd.DataFrame) -> pd.DataFrame:
+    """Per task and model with a kept seed: level, family, seeds, median, best and worst score, the
+    median in-distribution accuracy, and what the cell shows: *solves* (the median seed's score is at
+    least SOLVES), *fitted, did not generalise* (median in distribution at least FITS, score below
+    SOLVES), or *did not fit* (in distribution below FITS)."""
+    groups = table.groupby(["task", "model"], sort=False)
+    out = groups.agg(seeds=("seed", "count"), median=("score", "median"), best=("score", "max"),
+                     worst=("score", "min"), in_distribution=("in_distribution", "median")).reset_index()
+    out.insert(1, "level", out.task.map(level))
+    out.insert(3, "family", out.model.map(FAMILY_OF))
+    out["shows"] = [("solves" if m >= SOLVES else "fitted, did not generalise" if i >= FITS else "did not fit")
+                    for m, i in zip(out["median"], out.in_distribution)]
+    return out
+
+
+def published_comparison(table: pd.DataFrame) -> pd.DataFrame:
+    """Delétang et al.'s Table 2 (their best of 30 runs per cell, lengths 41-500) beside our median and
+    best seed (lengths 41-200) for each of their cells, with the difference of the bests, whether it
+    is more than GAP, and the median in-distribution accuracy of our seeds; cells without a kept seed
+    are *not yet measured*."""
+    from ..published import published_scores
+
+    ours = cells(table).set_index(["task", "model"])
+    rows = []
+    for task, model, theirs in published_scores("deletang2023chomsky").itertuples(index=False):
+        row = {"task": task, "level": level(task), "model": model, "Delétang et al. (best)": theirs}
+        if (task, model) in ours.index:
+            cell = ours.loc[(task, model)]
+            row.update({"seeds": int(cell.seeds), "ours (median)": cell["median"], "ours (best)": cell.best,
+                        "in distribution (median)": cell.in_distribution,
+                        "best − theirs": cell.best - theirs})
+            row["differs"] = abs(row["best − theirs"]) > GAP
+        else:
+            row.update({"seeds": 0, "differs": None})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def why_different(row) -> str:
+    """What a cell whose best seed differs from Delétang et al.'s best by more than GAP shows: ours lower
+    without fitting the training lengths (*budget*: {steps} steps, not enough to fit), ours lower after
+    fitting them (*seeds or budget*: it fitted and did not generalise on our seeds, where one of their 30
+    did), or ours higher (*protocol*: we test to length 200, they to 500, and a model that degrades with
+    length scores higher on the shorter range)."""
+    if row["best − theirs"] > 0:
+        return f"protocol: ours higher; our test lengths end at {TEST_MAX}, theirs at 500"
+    if row["in distribution (median)"] < FITS:
+        return f"budget: our seeds did not fit the training lengths (median {row['in distribution (median)']:.2f})"
+    return "seeds or budget: fitted the training lengths, did not generalise on our seeds"
+
+
+def differences(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The cells of :func:`published_comparison` that differ by more than GAP, each with :func:`why_different`."""
+    rows = comparison[comparison.differs.fillna(False).astype(bool)].copy()
+    rows["why"] = [why_different(row) for _, row in rows.iterrows()]
+    return rows[["task", "model", "Delétang et al. (best)", "ours (best)", "ours (median)",
+                 "in distribution (median)", "why"]]
+
+
+def family_levels(table: pd.DataFrame) -> pd.DataFrame:
+    """Per family (rows) and Chomsky level (columns): how many tasks of the level its models solve
+    (median seed), of the tasks measured for it; an empty entry is a level not measured."""
+    per_cell = cells(table)
+    rows = []
+    for family in FAMILY_ORDER:
+        mine = per_cell[per_cell.family == family]
+        row = {"family": family, "models measured": ", ".join(dict.fromkeys(mine.model)) or "none yet"}
+        for code, name in LEVELS.items():
+            at = mine[mine.level == code]
+            row[name] = (f"{int((at['shows'] == 'solves').sum())} of {len(at)}" if len(at) else "not yet measured")
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def refresh(todo: list[Run], path: str | Path = RECORDS, *, store: str | Path = "_build/atlas/store",
