@@ -39,7 +39,11 @@ def test_chapter4_runs(profile):
     assert all(max(r.test_lengths) >= (200 if profile == "quick" else 256) for r in runs)
     for r in runs:
         if r.task == "modular_arithmetic":
-            assert r.layout == "read_then_write"
+            assert r.layout == "read_then_write" and r.steps == 5 * completeness.SETTINGS[profile]["steps"]
+    for task in {r.task for r in runs}:  # every failure stands beside a control with the same budget
+        assert len({r.steps for r in runs if r.task == task}) == 1, task
+    task_steps = completeness.SETTINGS[profile]["task_steps"]
+    assert all(r.steps == task_steps.get(r.task, r.steps) for r in runs)
 
 
 def test_chapter4_models_are_in_the_zoo():
