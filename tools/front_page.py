@@ -92,6 +92,14 @@ def chapter5_answer(measurements: dict) -> str:
         f"{row.model} {row.mean:.2f}" for row in designs.itertuples())
 
 
+def chapter6_answer(measurements: dict) -> str:
+    kept, planned = measurements.get("kept_runs"), measurements.get("planned_runs")
+    return f"the atlas's trained runs kept so far: {kept} of {planned} planned" if kept is not None and planned else ""
+
+
+LATER_ANSWERS = {5: chapter5_answer, 6: chapter6_answer}  # one line of what Chapters 5 and 6 measured
+
+
 def measured_table(chapters: list[str], results: dict[str, dict]) -> str:
     """Per chapter: its question, one line of what this build measured and how many of its findings
     held, as a Markdown table (a chapter not run says so)."""
@@ -108,7 +116,7 @@ def measured_table(chapters: list[str], results: dict[str, dict]) -> str:
             continue
         measurements, claims = record.get("measurements", {}), record.get("claims", [])
         answer = (measured_answer(key, measurements) if key in QUESTIONS
-                  else chapter5_answer(measurements) if number == 5 else "")
+                  else LATER_ANSWERS[number](measurements) if number in LATER_ANSWERS else "")
         held = f"{sum(bool(c['holds']) for c in claims)} of {len(claims)}"
         rows.append(f"| {{doc}}`Chapter {number} <../{chapter}>` | {question} | {answer.replace('|', '/')} | {held} |")
     return "\n".join(rows)
