@@ -47,12 +47,18 @@ TASKS: dict[str, dict] = {
 for two groups."""
 DELETANG_MODELS = chomsky.MODELS
 SETTINGS = {"steps": 1000, "batch_size": 64, "test_batch_size": 64,
-            "overrides": {model: changes for model, changes in chomsky.SETTINGS["quick"]["overrides"].items()
-                          if " on " not in model}}
-"""The budget of every run and the per-model changes (Chapter 1's quick settings, without its
-per-task changes)."""
-MODEL_CONFIG = {**chomsky.MODEL_CONFIG}
-LAYOUT_OPTIONS = chomsky.LAYOUT_OPTIONS
+            "overrides": {"lstm": {"lr": 1e-2}, "stack_rnn": {"steps": 500, "lr": 3e-3},
+                          "tape_rnn": {"lr": 3e-3, "schedule": "cosine", "batch_size": 128},
+                          "transformer": {"steps": 300, "schedule": "cosine"}}}
+"""The budget of every run and the per-model changes: Chapter 1's quick settings per model as they
+were when the atlas was started (without its per-task changes), written out so that a later change of
+Chapter 1's settings does not make every kept record stale."""
+MODEL_CONFIG = {"transformer": {"d_model": 64, "n_layers": 2, "n_heads": 4, "positional": "rope"},
+                "tape_rnn": {"training_memory_size": 64, "write_layers": ()}}
+"""Chapter 1's configurations (rotary positions for the Transformer; the Tape-RNN's training tape)."""
+CELLS_PER_SYMBOL = {"stack_rnn": 1, "tape_rnn": 2}
+"""Memory cells per symbol of the longest test input (one more cell is added), as in Chapter 1."""
+LAYOUT_OPTIONS = {"duplicate_string": {"computation_steps": 1}}
 FAMILY_OF = {
     "rnn": "Elman RNN", "gru": "gated RNN", "lstm": "gated RNN", "slstm": "gated RNN",
     "stack_rnn": "memory-augmented RNN", "tape_rnn": "memory-augmented RNN",
@@ -92,7 +98,10 @@ def test_lengths() -> tuple[int, ...]:
 
 
 def model_config(model: str) -> dict:
-    return chomsky.model_config(model, TEST_MAX) if model in DELETANG_MODELS else dict(MODEL_CONFIG.get(model, {}))
+    config = dict(MODEL_CONFIG.get(model, {}))
+    if model in CELLS_PER_SYMBOL:
+        config["memory_size"] = CELLS_PER_SYMBOL[model] * TEST_MAX + 1
+    return config
 
 
 def atlas_run(label: str, model: str, seed: int) -> Run:
