@@ -28,7 +28,7 @@ import torch
 
 from .. import models, tasks
 from ..errors import check
-from ..results import write_atomic
+from ..results import write_atomic, write_json
 from .provenance import device_name, provenance
 from .run import Run
 
@@ -124,6 +124,14 @@ def kept_record(run: Run, record: dict) -> dict:
     kept["fingerprint"] = code_fingerprint(run)
     kept["provenance"] = {**record.get("provenance", provenance()), **machine()}
     return kept
+
+
+def write_kept_json(path: str | os.PathLike, payload: dict, *, workers: int = 1,
+                    seconds: float | None = None) -> Path:
+    """Write ``payload`` with its provenance (commit, torch, the machine type, date, ``seconds``) to
+    ``path`` as JSON, atomically: the form of a kept table that is not one record per run (the
+    robustness table, ``book/data/robustness``)."""
+    return write_json(path, {**payload, "provenance": {**provenance(workers=workers, seconds=seconds), **machine()}})
 
 
 def cell(record_or_run) -> tuple:

@@ -58,10 +58,11 @@ import pandas as pd
 
 from ..errors import check, check_choice
 from ..evaluation import SOLVED
-from ..results import read_json, write_atomic, write_json
+from ..results import read_json, write_atomic
 from . import chomsky
 from ..engine.executors import run_grid, usable_cores
-from ..engine.provenance import ROOT, provenance
+from ..engine.kept import write_kept_json
+from ..engine.provenance import ROOT
 from ..engine.run import Run
 from .sweep import CHAPTERS, chapter_runs
 
@@ -216,9 +217,8 @@ def data_path(chapter: int, directory: Path = DATA) -> Path:
 def save(chapter: int, rows: list[dict], seconds: float, directory: Path = DATA, controls: list[dict] = ()) -> Path:
     """Write a chapter's table and controls with their provenance to ``directory/chapter<N>.json``
     (atomically)."""
-    return write_json(data_path(chapter, directory),
-                      {"chapter": chapter, "claims": rows, "controls": list(controls),
-                       "provenance": {**provenance(workers=usable_cores()), "seconds": round(seconds, 1)}})
+    table = {"chapter": chapter, "claims": rows, "controls": list(controls)}
+    return write_kept_json(data_path(chapter, directory), table, workers=usable_cores(), seconds=round(seconds, 1))
 
 
 def kept(chapter: int, directory: Path = DATA) -> dict:
