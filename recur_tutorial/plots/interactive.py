@@ -79,7 +79,7 @@ class InteractiveFigure:
         spec = self.to_json()
         inline = spec.replace("</", "<\\/")  # a string holding </script> cannot close the script
         ident = "fig-" + hashlib.sha1(spec.encode()).hexdigest()[:12]
-        config = json.dumps({"responsive": True, "displaylogo": False, "modeBarButtonsToRemove": ["toImage"]})
+        config = json.dumps({"responsive": True, "displayModeBar": False})  # drag zooms, a double click resets
         from plotly.offline import get_plotlyjs_version
 
         cdn = f"https://cdn.plot.ly/plotly-{get_plotlyjs_version()}.min.js"
