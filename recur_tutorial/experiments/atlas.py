@@ -321,7 +321,9 @@ def add_parser(commands) -> None:
     command.add_argument("--seeds", help="comma-separated seeds (default: 0,1,2)")
     command.add_argument("--records", default=str(RECORDS), help="the kept records (JSON lines)")
     command.add_argument("--store", default="_build/atlas/store", help="a run store for the weights (local)")
-    command.add_argument("--workers", type=int, default=None, help=f"worker processes (default: {usable_cores()})")
+    command.add_argument("--workers", type=int, default=None,
+                         help="worker processes, or on a Ray cluster the runs in flight at once "
+                              f"(default: {usable_cores()})")
     command.add_argument("--backend", default="local", help=f"one of {', '.join(BACKENDS)}")
     command.add_argument("--address", default=None, help="a Ray cluster's address (backend ray)")
     command.add_argument("--estimate", action="store_true", help="only estimate the time of what is to train")
