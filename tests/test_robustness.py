@@ -122,7 +122,8 @@ def test_without_the_repository_the_chapter_says_where_the_table_is_kept(tmp_pat
     assert "book/data/robustness/chapter1.json" in robustness.kept_controls(1, tmp_path).claim[0]
 
 
-@pytest.mark.parametrize("chapter, notebook", [(1, "01_chomsky_hierarchy"), (5, "05_recurrent_transformers")])
+@pytest.mark.parametrize("chapter, notebook", [(1, "01_chomsky_hierarchy"), (4, "04_recurrence_completeness"),
+                                               (5, "05_recurrent_transformers")])
 def test_a_claim_below_nine_of_ten_is_stated_in_its_chapter_with_the_rate_measured(chapter, notebook):
     """The kept table decides the prose: a positive claim that fewer than 9 of the 10 seeds support is
     stated with its measured rate ("8 of the 10 seeds"), in a paragraph that names its task."""
