@@ -97,6 +97,12 @@ def test_lengths() -> tuple[int, ...]:
     return chomsky.test_lengths(TEST_MAX, TEST_STEP)
 
 
+def protocol() -> str:
+    """One sentence of the protocol every atlas run follows, written from the settings above."""
+    return (f"trained on lengths 1-40; tested on {len(test_lengths())} lengths up to {TEST_MAX}; seeds {SEEDS}; "
+            f"{SETTINGS['test_batch_size']} test sequences per length")
+
+
 def model_config(model: str) -> dict:
     config = dict(MODEL_CONFIG.get(model, {}))
     if model in CELLS_PER_SYMBOL:
