@@ -106,7 +106,8 @@ def test_chapter_claims_hold_on_the_numbers_just_measured(built_book, chapter):
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_built_chapter_pages_show_figures_and_hide_the_injected_cell(built_book, chapter):
     page = (built_book / f"{chapter}.html").read_text()
-    assert page.count("<img") >= 2, f"{chapter} shows no figures"
+    figures = page.count("<img") + len(re.findall(r'<div[^>]*role="img"', page))  # static, and interactive (Plotly)
+    assert figures >= 2, f"{chapter} shows {figures} figure(s)"
     assert "# Parameters" not in page and "injected-parameters" not in page
     assert "Traceback" not in page
     assert "colab.research.google.com" in page

@@ -87,8 +87,9 @@ FIGURES = r"""
   id: gd.id, drawn: Boolean(gd._fullLayout && gd.querySelector(".main-svg"))})))()
 """
 
-# Runs in the page (with FIGURE_ID set): scroll one figure into view and say where a reader would click
-# to change it (its slider's rail near the end, else its first legend entry, else its second menu button).
+# Runs in the page (with FIGURE_ID set): scroll one figure, then the control a reader would use, into view
+# and say where to click to change it (its slider's rail near the end, else its first legend entry, else its
+# second menu button).
 FIGURE_TARGET = r"""
 (async () => {
   const gd = document.getElementById(FIGURE_ID);
@@ -97,6 +98,7 @@ FIGURE_TARGET = r"""
   const pick = (selector, index, fraction) => {
     const found = gd.querySelectorAll(selector);
     if (found.length <= index) return null;
+    found[index].scrollIntoView({block: "center"});  // a figure taller than the window hides its controls
     const box = found[index].getBoundingClientRect();
     if (box.width === 0 || box.height === 0) return null;
     return {x: box.left + box.width * fraction, y: box.top + box.height / 2};
