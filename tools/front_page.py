@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from tools.chapter_cards import chapter_number
+
 ROOT = Path(__file__).resolve().parents[1]
 FIGURE_MARKER = "<!-- book figure -->"  # in book/intro.md
 FRONT_MARKER = "<!-- reading time and prerequisites -->"  # in book/intro.md
@@ -23,10 +25,6 @@ LATER_QUESTIONS = {  # revisit.QUESTIONS asks those of Chapters 1-4, for Chapter
     5: "what does each recurrent Transformer design buy, and what does it give up?",
     6: "what does every model of the zoo learn on every task, under one protocol?",
 }
-
-
-def chapter_number(chapter: str) -> int:
-    return int(Path(chapter).name.split("_")[0])
 
 
 def prose_words(chapter: str) -> int:
