@@ -103,6 +103,31 @@ def test_the_page_is_rewritten_below_its_marker_from_every_chapters_file(tmp_pat
         robustness.write_page(page, tmp_path)
 
 
+def test_a_claim_at_every_length_is_counted_on_the_worst_length_beyond_training(monkeypatch):
+    claim = Positive(3, "parity_check", "full · alibi", "solves", 0.95, worst=True)
+    # every seed is right on average beyond training; seeds 0 and 1 drop to 0.9 at the longest length
+    accuracy = lambda seed, n: 0.9 if seed < 2 and n == 200 else 1.0  # noqa: E731
+    monkeypatch.setattr(robustness, "run_grid", lambda runs, store, **_: fake_table(runs, accuracy))
+    [row], [] = robustness.measure([claim], store=None)
+    assert [n["worst beyond"] for n in row["seeds"]] == [0.9, 0.9] + [1.0] * 8
+    assert all(n["beyond"] > 0.95 for n in row["seeds"])
+    assert (row["succeeded"], row["robust"]) == (8, False)
+    assert "worst length beyond training ≥ 0.95" in claim.text
+    with pytest.raises(ConfigError, match="worst length"):
+        Positive(3, "parity_check", "full · rope", "fits", 0.95, worst=True)
+
+
+def test_a_claim_on_another_column_is_counted_on_that_column(monkeypatch):
+    claim = Positive(3, "modular_counter", "partial · alibi", "solves", 0.9, column="trace right")
+    table = lambda runs: fake_table(runs, lambda seed, n: 0.5).assign(**{"trace right": 1.0})  # noqa: E731
+    monkeypatch.setattr(robustness, "run_grid", lambda runs, store, **_: table(runs))
+    [row], [] = robustness.measure([claim], store=None)
+    assert (row["succeeded"], row["seeds"][0]["beyond"]) == (10, 1.0)
+    monkeypatch.setattr(robustness, "run_grid", lambda runs, store, **_: fake_table(runs, lambda seed, n: 0.5))
+    with pytest.raises(ConfigError, match="measure no 'trace right'"):
+        robustness.measure([claim], store=None)
+
+
 def test_the_books_page_shows_the_data_kept_in_the_repository():
     assert robustness.render_page() == robustness.PAGE.read_text()
 
@@ -122,7 +147,8 @@ def test_without_the_repository_the_chapter_says_where_the_table_is_kept(tmp_pat
     assert "book/data/robustness/chapter1.json" in robustness.kept_controls(1, tmp_path).claim[0]
 
 
-@pytest.mark.parametrize("chapter, notebook", [(1, "01_chomsky_hierarchy"), (4, "04_recurrence_completeness"),
+@pytest.mark.parametrize("chapter, notebook", [(1, "01_chomsky_hierarchy"), (2, "02_recurrence_vs_autoregression"),
+                                               (3, "03_chain_of_thought"), (4, "04_recurrence_completeness"),
                                                (5, "05_recurrent_transformers")])
 def test_a_claim_below_nine_of_ten_is_stated_in_its_chapter_with_the_rate_measured(chapter, notebook):
     """The kept table decides the prose: a positive claim that fewer than 9 of the 10 seeds support is

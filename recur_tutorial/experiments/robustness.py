@@ -20,7 +20,11 @@ Per seed the table gives four numbers, all means of the accuracy over tested len
   which settings are chosen, with seeds that are never reported (:data:`VALIDATION_SEEDS`);
 - *beyond the band*: ℓ > ℓ_train + BAND, lengths no setting was chosen on;
 - *score*: the quantity the chapter's claim bounds (the mean beyond training, ℓ > ℓ_train, for
-  "solves"; the in-distribution accuracy for "fits").
+  "solves", or the worst tested length ℓ > ℓ_train for a claim made at every length (``worst``);
+  the in-distribution accuracy for "fits").
+
+The numbers are of the accuracy, or of another per-length column of the chapter's evaluator where a
+claim names one (``column``: Chapter 3's ``trace right``, the fraction of trace tokens written right).
 
 A seed *succeeds* when its score meets the claim's bound; the claim is *robust* when at least
 REQUIRED of the seeds succeed.
@@ -91,15 +95,21 @@ class Positive:
     model: str
     says: str
     bound: float
+    worst: bool = False
+    column: str = "accuracy"
 
     def __post_init__(self) -> None:
         check_choice("chapter", self.chapter, CHAPTERS)
         check_choice("what a positive claim says", self.says, SAYS)
         check(0 < self.bound <= 1, f"a claim's bound is an accuracy in (0, 1], got {self.bound}")
+        check(not self.worst or self.says == "solves",
+              "only a claim that a model solves a task bounds its worst length beyond training")
 
     @property
     def text(self) -> str:
         where = "beyond training" if self.says == "solves" else "in distribution"
+        where = f"worst length {where}" if self.worst else where
+        where = where if self.column == "accuracy" else f"{self.column} {where}"
         return f"{self.model} {self.says} {self.task} ({where} ≥ {self.bound:g})"
 
 
@@ -173,19 +183,30 @@ def control_runs(control: Control, seeds=CONTROL_SEEDS, profile: str = "quick") 
             for run in cell_runs(control.chapter, control.task, control.model, seeds, profile)]
 
 
-def seed_numbers(table: pd.DataFrame, run: Run) -> dict:
-    """One seed's in-distribution, validation-band, beyond-band and beyond-training accuracies
-    (means over the tested lengths of each range) from a per-length ``table``."""
+def score_key(claim: dict) -> str:
+    """The key of a seed's numbers that a claim (as kept: its fields) bounds: the mean beyond training
+    for "solves", its worst length for a claim on every length, the in-distribution mean for "fits"."""
+    return "worst beyond" if claim.get("worst") else SAYS[claim["says"]]
+
+
+def seed_numbers(table: pd.DataFrame, run: Run, column: str = "accuracy") -> dict:
+    """One seed's in-distribution, validation-band, beyond-band and beyond-training means of
+    ``column`` (the accuracy, or a column the evaluator adds) over the tested lengths of each range,
+    and its worst length beyond training, from a per-length ``table``."""
     rows = table[(table.task == run.task) & (table.model == run.name) & (table.seed == run.seed)]
     check(len(rows) > 0, f"no measurement of {run.name} on {run.task}, seed {run.seed} (did the run fail?)")
+    check(column in rows, f"the runs of {run.name} on {run.task} measure no {column!r}; they measure "
+                          f"{[c for c in rows.columns if c not in ('task', 'model', 'seed', 'length')]}")
     train_max = run.train_lengths[1]
 
-    def mean(selected) -> float | None:
-        return round(float(rows[selected].accuracy.mean()), 4) if selected.any() else None
+    def reduce(selected, how: str = "mean") -> float | None:
+        return round(float(getattr(rows[selected][column], how)()), 4) if selected.any() else None
 
-    return {"seed": run.seed, "in distribution": mean(rows.length <= train_max),
-            "validation band": mean((rows.length > train_max) & (rows.length <= train_max + BAND)),
-            "beyond band": mean(rows.length > train_max + BAND), "beyond": mean(rows.length > train_max)}
+    beyond = rows.length > train_max
+    return {"seed": run.seed, "in distribution": reduce(rows.length <= train_max),
+            "validation band": reduce(beyond & (rows.length <= train_max + BAND)),
+            "beyond band": reduce(rows.length > train_max + BAND), "beyond": reduce(beyond),
+            "worst beyond": reduce(beyond, "min")}
 
 
 def measure(claims: list[Positive], store, *, seeds=SEEDS, workers: int | None = None,
@@ -200,8 +221,8 @@ def measure(claims: list[Positive], store, *, seeds=SEEDS, workers: int | None =
     required = math.ceil(REQUIRED * len(seeds) / len(SEEDS))
     rows = []
     for claim, cell in runs.items():
-        numbers = [seed_numbers(table, run) for run in cell]
-        succeeded = sum(n[SAYS[claim.says]] >= claim.bound for n in numbers)
+        numbers = [seed_numbers(table, run, claim.column) for run in cell]
+        succeeded = sum(n[score_key(dataclasses.asdict(claim))] >= claim.bound for n in numbers)
         rows.append({**dataclasses.asdict(claim), "claim": claim.text, "seeds": numbers, "succeeded": succeeded,
                      "required": required, "robust": succeeded >= required,
                      "settings": {k: v for k, v in cell[0].settings.items() if k not in ("seed", "test_lengths")}})
@@ -238,7 +259,7 @@ def kept_table(chapter: int, directory: Path = DATA) -> pd.DataFrame:
                                        f"(book/data/robustness/chapter{chapter}.json) and shown in the book"}])
     return pd.DataFrame([{"claim": row["claim"], "seeds that succeed": f"{row['succeeded']} of {len(row['seeds'])}",
                           "stands (9 of 10)": row["robust"],
-                          "per seed": ", ".join(_number(n[SAYS[row["says"]]]) for n in row["seeds"])}
+                          "per seed": ", ".join(_number(n[score_key(row)]) for n in row["seeds"])}
                          for row in kept(chapter, directory)["claims"]])
 
 
@@ -262,8 +283,9 @@ def markdown(record: dict) -> str:
              "| claim | seeds that succeed | per seed: in distribution / validation band / beyond the band |",
              "|---|---|---|"]
     for row in record["claims"]:
+        worst = (lambda n: f" (worst length {_number(n['worst beyond'])})") if row.get("worst") else (lambda n: "")
         per_seed = "; ".join(f"{n['seed']}: {_number(n['in distribution'])} / {_number(n['validation band'])} / "
-                             f"{_number(n['beyond band'])}" for n in row["seeds"])
+                             f"{_number(n['beyond band'])}{worst(n)}" for n in row["seeds"])
         verdict = "" if row["robust"] else " (below the required number: the chapter states the rate)"
         lines.append(f"| {row['claim']} | {row['succeeded']} of {len(row['seeds'])}{verdict} | {per_seed} |")
     if record.get("controls"):
@@ -323,6 +345,10 @@ def main(args: argparse.Namespace) -> int:
 register(*(Positive(1, task, model, kind, chomsky.SOLVES if kind == "solves" else chomsky.FITS)
            for kind, task, model, *_ in chomsky.CLAIMS["quick"] if kind in SAYS))
 register(Positive(2, "word_problem", "LSTM, 1 layer · S3", "fits", 0.99),
+         *(Positive(3, task, "full · alibi", "solves", 0.95, worst=True)
+           for task in ("parity_check", "cycle_navigation", "modular_counter")),
+         Positive(3, "modular_counter", "partial · alibi", "solves", SOLVED, column="trace right"),
+         Positive(3, "parity_check", "full · rope", "fits", 0.95),
          Positive(3, "binary_multiplication", "scratchpad · alibi", "fits", SOLVED))
 register(*(Positive(4, "parity_check", model, "solves", SOLVED)  # Chapter 4's controls and the hierarchy
            for model in ("LSTM", "sLSTM", "DeltaNet [-1, 1]", "Mamba [-1, 1]", "diagonal RNN [-1, 1]")),
