@@ -42,6 +42,7 @@ from recur_tutorial.errors import ConfigError  # noqa: E402
 from recur_tutorial.engine.profiles import PROFILES  # noqa: E402
 from recur_tutorial.results import read_json, write_json  # noqa: E402
 from recur_tutorial.runtime import DEVICE_SETTINGS, check_device_setting  # noqa: E402
+from tools.chapter_cards import results_name  # noqa: E402
 from tools.stage_book import stage_book  # noqa: E402
 
 
@@ -77,7 +78,7 @@ def execute(chapter: str, profile: str, device: str = "cpu") -> float:
 
 def stamp_seconds(chapter: str, seconds: float) -> None:
     """Write the chapter's wall time into the provenance of its results JSON (chapterN.json)."""
-    path = RESULTS / f"chapter{int(Path(chapter).name.split('_')[0])}.json"
+    path = RESULTS / results_name(chapter)
     record = read_json(path)
     if record is not None:
         record.setdefault("provenance", {})["seconds"] = round(seconds, 1)
@@ -88,7 +89,7 @@ def claims_not_holding(chapters: list[str]) -> list[str]:
     """One line per claim or check that did not hold in the results JSON of ``chapters``."""
     lines = []
     for chapter in chapters:
-        record = read_json(RESULTS / f"chapter{int(Path(chapter).name.split('_')[0])}.json", default={})
+        record = read_json(RESULTS / results_name(chapter), default={})
         for r in record.get("claims", []) + record.get("checks", []):
             if not r["holds"]:
                 lines.append(f"  {chapter}: {r['claim']}: measured {r['value']:.3f}, "

@@ -171,7 +171,7 @@ def drop_widget_state(path: Path) -> None:
 
 def stage_generated() -> None:
     """Notebooks, results, chapter cards and the landing page's results list."""
-    from tools.chapter_cards import add_card, results_table, syllabus
+    from tools.chapter_cards import add_card, results_name, results_table, syllabus
     from tools.colab import inputs_archive
     from tools.front_page import stage_pages
     from tools.export_notebooks import VERSIONS, chapters_in_toc, export
@@ -191,7 +191,7 @@ def stage_generated() -> None:
             if hide_solutions():
                 drop_solutions(executed)
             add_card(executed, chapter, timings, instructor=not hide_solutions())
-        path = RESULTS / f"chapter{int(Path(chapter).name.split('_')[0])}.json"
+        path = RESULTS / results_name(chapter)
         if path.exists():
             results[chapter] = read_json(path, default={})
     intro = SOURCE / "book" / "intro.md"
