@@ -6,7 +6,11 @@ their keys in ``book/references.bib``:
 
 - ``deletang2023chomsky``: Table 2 of Delétang et al. (ICLR 2023), the accuracy of each architecture
   on each task, averaged over test lengths 41..500, best of 10 seeds × 3 learning rates; RNNs and
-  LSTM read-then-write, the Transformer an encoder with relative positional encodings.
+  LSTM read-then-write, the Transformer an encoder with relative positional encodings. Not yet
+  checked against the paper's text: a search of stored copies of arXiv 2207.02098 (v1, v3) and of
+  the authors' repository on 2026-12-07 reached their abstracts and introductions but neither the
+  table nor its caption, so the 75 numbers and this description of how they were computed await a
+  check against the table itself.
 - ``grazzi2025unlocking``: Table 3 (Section 5.1, "Chomsky hierarchy") of Grazzi, Siems, Zela, Franke,
   Hutter and Pontil (ICLR 2025, arXiv 2411.12537). Models trained on lengths 3 to 40 and evaluated on
   40 to 256; the score is the *scaled accuracy* (:func:`scaled_accuracy`), so 1 is perfect and 0 is
