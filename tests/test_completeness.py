@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 from recur_tutorial import models, plots, tasks  # noqa: E402
 from recur_tutorial.errors import ConfigError  # noqa: E402
 from recur_tutorial.exercises import completeness as exercises  # noqa: E402
-from recur_tutorial.experiments import completeness  # noqa: E402
+from recur_tutorial.experiments import completeness, robustness  # noqa: E402
 from recur_tutorial.published import published_scores, scaled_accuracy  # noqa: E402
 from recur_tutorial.theory.probe import probe  # noqa: E402
 
@@ -36,7 +36,12 @@ def test_chapter4_runs(profile):
         assert {r.name for r in parity} == set(completeness.MODELS)
         assert {r.task for r in runs} == {"parity_check", "cycle_navigation", "modular_arithmetic", "word_problem"}
     assert all(r.layout == "tagging" and r.train_lengths == (40, 40) for r in parity)
-    assert all(max(r.test_lengths) >= (200 if profile == "quick" else 256) for r in runs)
+    own = completeness.SETTINGS[profile]["task_lengths"]  # a task's own training and longest test length
+    assert all(max(r.test_lengths) >= (200 if profile == "quick" else 256) for r in runs if r.task not in own)
+    for r in runs:
+        if r.task in own:
+            assert r.train_lengths == (own[r.task][0],) * 2 and max(r.test_lengths) == own[r.task][1]
+            assert own[r.task][1] >= own[r.task][0] + 2 * robustness.BAND  # beyond the validation band too
     for r in runs:
         if r.task == "modular_arithmetic":
             assert r.layout == "read_then_write" and r.steps == 5 * completeness.SETTINGS[profile]["steps"]

@@ -352,7 +352,8 @@ register(Positive(2, "word_problem", "LSTM, 1 layer · S3", "fits", 0.99),
          Positive(3, "binary_multiplication", "scratchpad · alibi", "fits", SOLVED))
 register(*(Positive(4, "parity_check", model, "solves", SOLVED)  # Chapter 4's controls and the hierarchy
            for model in ("LSTM", "sLSTM", "DeltaNet [-1, 1]", "Mamba [-1, 1]", "diagonal RNN [-1, 1]")),
-         Positive(4, "cycle_navigation", "LSTM", "solves", SOLVED))
+         Positive(4, "cycle_navigation", "LSTM", "solves", SOLVED),
+         *(Positive(4, "word_problem", model, "solves", SOLVED) for model in ("LSTM", "DeltaProduct [-1, 1]")))
 register(Positive(5, "parity_check", "Recurrent Transformer", "solves", SOLVED),
          Positive(5, "parity_check", "Recurrent Transformer", "fits", SOLVED))
 CONTROLS += [Control(1, task, "transformer", (("curriculum", "increasing"),),
