@@ -235,11 +235,14 @@ def data_path(chapter: int, directory: Path = DATA) -> Path:
     return Path(directory) / f"chapter{chapter}.json"
 
 
-def save(chapter: int, rows: list[dict], seconds: float, directory: Path = DATA, controls: list[dict] = ()) -> Path:
+def save(chapter: int, rows: list[dict], seconds: float, directory: Path = DATA, controls: list[dict] = (),
+         workers: int | None = None) -> Path:
     """Write a chapter's table and controls with their provenance to ``directory/chapter<N>.json``
-    (atomically)."""
+    (atomically); ``workers``: the worker processes that measured it (None: the usable cores, the
+    command's default)."""
     table = {"chapter": chapter, "claims": rows, "controls": list(controls)}
-    return write_kept_json(data_path(chapter, directory), table, workers=usable_cores(), seconds=round(seconds, 1))
+    return write_kept_json(data_path(chapter, directory), table, workers=workers or usable_cores(),
+                           seconds=round(seconds, 1))
 
 
 def kept(chapter: int, directory: Path = DATA) -> dict:
@@ -332,7 +335,7 @@ def main(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     controls = [c for c in CONTROLS if c.chapter == args.chapter]
     rows, measured = measure(registered(args.chapter), args.store, workers=args.workers, controls=controls)
-    path = save(args.chapter, rows, time.perf_counter() - started, Path(args.data), measured)
+    path = save(args.chapter, rows, time.perf_counter() - started, Path(args.data), measured, args.workers)
     write_page(Path(args.page), Path(args.data))
     for row in rows:
         print(f"{row['succeeded']:>2} of {len(row['seeds'])}  {'robust' if row['robust'] else 'NOT ROBUST'}  "
