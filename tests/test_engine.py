@@ -223,6 +223,8 @@ def test_sweep_runs_a_filtered_grid_and_prints_records(tmp_path, capsys):
 def test_every_chapter_has_one_settings_table_in_the_common_shape():
     for module in (chomsky, depth, cot, completeness, revisit):
         check_settings(module.SETTINGS)
+    for module in (depth, cot, completeness, revisit):  # Chapter 1 says it per model (chomsky.settings_table)
+        assert all(profile["chosen"] for profile in module.SETTINGS.values()), module.__name__
     with pytest.raises(ConfigError, match="same keys"):
         check_settings({"quick": {"steps": 1, "batch_size": 1, "overrides": {}, "seeds": (0,)},
                         "full": {"steps": 1, "batch_size": 1, "overrides": {}}})
