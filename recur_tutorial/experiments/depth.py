@@ -40,8 +40,9 @@ Transformers' warm-up."""
 
 SETTINGS = {
     "quick": {"seeds": (0, 1, 2), "steps": 400, "batch_size": 64, "overrides": OVERRIDES, "groups": ("S3", "A5"),
-              "chosen": "400 steps: the LSTM control fits S3 at every n <= 16 on validation seed 100 (and on seeds "
-                        "0-9, checked apart); the groups: no model learned one of order 60 on validation seeds 100-101"},
+              "chosen": "400 steps: the LSTM control fits S3 at every n <= 16 on validation seed 100 (and on "
+                        "seeds 0-9, checked apart); the groups: no model learned one of order 60 on validation "
+                        "seeds 100-101"},
     "full": {"seeds": (0, 1, 2), "steps": 3000, "batch_size": 128, "overrides": OVERRIDES, "groups": GROUPS,
              "chosen": "the literature's scale, not chosen on validation seeds"},
 }
