@@ -185,7 +185,10 @@ def test_product_bits_score_only_the_bits_of_the_product():
     assert 0.5 <= right["chance"] < 1
 
 
-def test_multiplication_is_trained_on_lengths_3_to_6_for_1000_steps_in_both_arms():
-    mul = [r for r in cot.runs("quick") if r.task == cot.MULTIPLICATION]
-    assert all(r.train_lengths == (3, 6) and r.steps == 1000 and r.lr == 3e-3 for r in mul)
-    assert all(r.steps == 300 for r in cot.runs("quick") if r.task != cot.MULTIPLICATION and r.model == "transformer")
+def test_multiplication_is_trained_on_lengths_3_to_6_with_the_same_budget_in_both_arms():
+    for profile, steps in (("quick", 600), ("full", 1000)):
+        mul = [r for r in cot.runs(profile) if r.task == cot.MULTIPLICATION]
+        assert {r.name for r in mul} == {"scratchpad · alibi", "direct · alibi"}
+        assert all(r.train_lengths == (3, 6) and r.steps == steps and r.lr == 3e-3 for r in mul), profile
+    others = [r for r in cot.runs("quick") if r.task != cot.MULTIPLICATION and r.model == "transformer"]
+    assert {(r.steps, r.train_options["warmup"]) for r in others} == {(200, 50)}  # one budget for every arm
