@@ -186,7 +186,7 @@ def test_product_bits_score_only_the_bits_of_the_product():
 
 
 def test_multiplication_is_trained_on_lengths_3_to_6_with_the_same_budget_in_both_arms():
-    for profile, steps in (("quick", 600), ("full", 1000)):
+    for profile, steps in (("quick", 1000), ("full", 1000)):
         mul = [r for r in cot.runs(profile) if r.task == cot.MULTIPLICATION]
         assert {r.name for r in mul} == {"scratchpad · alibi", "direct · alibi"}
         assert all(r.train_lengths == (3, 6) and r.steps == steps and r.lr == 3e-3 for r in mul), profile
