@@ -286,9 +286,10 @@ def markdown(record: dict) -> str:
              "| claim | seeds that succeed | per seed: in distribution / validation band / beyond the band |",
              "|---|---|---|"]
     for row in record["claims"]:
-        worst = (lambda n: f" (worst length {_number(n['worst beyond'])})") if row.get("worst") else (lambda n: "")
         per_seed = "; ".join(f"{n['seed']}: {_number(n['in distribution'])} / {_number(n['validation band'])} / "
-                             f"{_number(n['beyond band'])}{worst(n)}" for n in row["seeds"])
+                             f"{_number(n['beyond band'])}"
+                             + (f" (worst length {_number(n['worst beyond'])})" if row.get("worst") else "")
+                             for n in row["seeds"])
         verdict = "" if row["robust"] else " (below the required number: the chapter states the rate)"
         lines.append(f"| {row['claim']} | {row['succeeded']} of {len(row['seeds'])}{verdict} | {per_seed} |")
     if record.get("controls"):
